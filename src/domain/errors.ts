@@ -1,0 +1,78 @@
+/**
+ * The one error type of the executor. Every failure the service can return is declared once in
+ * {@link ERROR_CODES} with its gRPC status, so the transport maps codes to statuses in one place and
+ * nothing else decides what a client sees.
+ */
+
+/** gRPC status numbers (google.rpc.Code). Kept here as plain numbers so the domain imports no I/O. */
+export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
+
+/** Every error code, with the status it maps to and what it means. */
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: { status: GrpcStatus.INVALID_ARGUMENT, summary: 'a request field is malformed or out of range' },
+  TOKEN_NOT_FOUND: { status: GrpcStatus.NOT_FOUND, summary: 'a token is not in the registry' },
+  INSUFFICIENT_BALANCE: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'the portfolio cannot pay for the trade and its fees' },
+  PRICE_IMPACT_TOO_HIGH: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'price impact exceeds max_price_impact_bps' },
+  NO_ROUTE: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'the market has no route for this pair' },
+  PRICE_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, summary: 'no price source could price the trade' },
+  DUPLICATE_REQUEST: { status: GrpcStatus.ALREADY_EXISTS, summary: 'request_id was used before with a different payload' },
+  JOURNAL_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, summary: 'the journal cannot be written; no trade is accepted' },
+  OVERLOADED: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'too much work in flight' },
+  DEADLINE_EXCEEDED: { status: GrpcStatus.DEADLINE_EXCEEDED, summary: 'the deadline passed before the trade was booked' },
+  INTERNAL: { status: GrpcStatus.INTERNAL, summary: 'an unexpected failure; nothing was changed' },
+} as const satisfies Record<string, { status: GrpcStatusCode; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Typed context per code, so callers can read e.g. the offending field without parsing messages. */
+export interface ErrorContext {
+  readonly field?: string;
+  readonly [key: string]: unknown;
+}
+
+export class ExecutorError extends Error {
+  override readonly name = 'ExecutorError';
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.context = context;
+  }
+
+  get status(): GrpcStatusCode {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** Normalises anything thrown into an ExecutorError; unknown failures become INTERNAL. */
+  static from(cause: unknown): ExecutorError {
+    if (cause instanceof ExecutorError) return cause;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return new ExecutorError('INTERNAL', `internal error: ${message}`, {}, { cause });
+  }
+}
+
+/** Narrows `e` to an ExecutorError, optionally of one code. */
+export function isExecutorError(e: unknown, code?: ErrorCode): e is ExecutorError {
+  return e instanceof ExecutorError && (code === undefined || e.code === code);
+}
+
+/** Shorthand for the most common error: a request field is wrong. The message always names the field. */
+export function invalidArgument(field: string, problem: string): ExecutorError {
+  return new ExecutorError('INVALID_ARGUMENT', `${field}: ${problem}`, { field });
+}

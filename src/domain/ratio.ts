@@ -1,0 +1,135 @@
+/**
+ * Exact rational numbers over bigint, for prices and ratios. Money never touches floating point:
+ * a price is a ratio of integers, and every conversion back to base units names its rounding.
+ * Hand-written rather than a decimal library because division must stay exact (decimal libraries
+ * round every quotient to a precision) and the whole surface is a dozen lines of bigint arithmetic.
+ */
+
+export interface Ratio {
+  /** Numerator; carries the sign. */
+  readonly n: bigint;
+  /** Denominator; always > 0. */
+  readonly d: bigint;
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
+/** Builds n/d in lowest terms. */
+export function ratio(n: bigint, d = 1n): Ratio {
+  if (d === 0n) throw new RangeError('ratio: zero denominator');
+  if (d < 0n) {
+    n = -n;
+    d = -d;
+  }
+  const g = gcd(n, d);
+  return g > 1n ? { n: n / g, d: d / g } : { n, d };
+}
+
+export const ZERO: Ratio = { n: 0n, d: 1n };
+export const ONE: Ratio = { n: 1n, d: 1n };
+
+export const add = (a: Ratio, b: Ratio): Ratio => ratio(a.n * b.d + b.n * a.d, a.d * b.d);
+export const sub = (a: Ratio, b: Ratio): Ratio => ratio(a.n * b.d - b.n * a.d, a.d * b.d);
+export const mul = (a: Ratio, b: Ratio): Ratio => ratio(a.n * b.n, a.d * b.d);
+export function div(a: Ratio, b: Ratio): Ratio {
+  if (b.n === 0n) throw new RangeError('ratio: division by zero');
+  return ratio(a.n * b.d, a.d * b.n);
+}
+export const mulInt = (a: Ratio, k: bigint): Ratio => ratio(a.n * k, a.d);
+export const cmp = (a: Ratio, b: Ratio): -1 | 0 | 1 => {
+  const l = a.n * b.d;
+  const r = b.n * a.d;
+  return l < r ? -1 : l > r ? 1 : 0;
+};
+export const isPositive = (a: Ratio): boolean => a.n > 0n;
+export const min = (a: Ratio, b: Ratio): Ratio => (cmp(a, b) <= 0 ? a : b);
+export const max = (a: Ratio, b: Ratio): Ratio => (cmp(a, b) >= 0 ? a : b);
+
+/** Largest integer <= r. */
+export function floor(r: Ratio): bigint {
+  const q = r.n / r.d;
+  return r.n < 0n && q * r.d !== r.n ? q - 1n : q;
+}
+
+/** Smallest integer >= r. */
+export function ceil(r: Ratio): bigint {
+  const q = r.n / r.d;
+  return r.n > 0n && q * r.d !== r.n ? q + 1n : q;
+}
+
+/** 10^k as a bigint; cached because it sits on the hot path of every amount conversion. */
+const POW10: bigint[] = [];
+export function pow10(k: number): bigint {
+  let p = POW10[k];
+  if (p === undefined) {
+    p = 10n ** BigInt(k);
+    POW10[k] = p;
+  }
+  return p;
+}
+
+/** Fraction from basis points: 75 -> 75/10000. */
+export const fromBps = (bps: bigint | number): Ratio => ratio(BigInt(bps), 10_000n);
+
+/**
+ * Exact value of a decimal string such as "147.48" or "-0.003" (no exponent). Used for values that
+ * are already validated; request amounts go through parseAmount in amount.ts with its strict rules.
+ */
+export function fromDecimalString(s: string): Ratio {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m) throw new RangeError(`not a plain decimal: ${JSON.stringify(s)}`);
+  const frac = m[3] ?? '';
+  const n = BigInt((m[2] ?? '0') + frac);
+  return ratio(m[1] === '-' ? -n : n, pow10(frac.length));
+}
+
+/**
+ * Exact value of a finite JS number as written in its shortest round-trip decimal form (what JSON
+ * carried). Prices from Jupiter and the simulated market arrive as numbers; this is the boundary.
+ */
+export function fromNumber(x: number): Ratio {
+  if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
+  const s = String(x);
+  const e = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!e) return fromDecimalString(s);
+  const frac = e[3] ?? '';
+  const digits = BigInt((e[2] ?? '0') + frac);
+  const exp = Number(e[4]) - frac.length;
+  const signed = e[1] === '-' ? -digits : digits;
+  return exp >= 0 ? ratio(signed * pow10(exp)) : ratio(signed, pow10(-exp));
+}
+
+export type Rounding = 'floor' | 'ceil';
+
+/** r as a decimal string with at most `places` fraction digits, rounded as named, trailing zeros cut. */
+export function toDecimalString(r: Ratio, places: number, rounding: Rounding): string {
+  const scaled = mul(r, ratio(pow10(places)));
+  const q = rounding === 'floor' ? floor(scaled) : ceil(scaled);
+  return formatScaled(q, places);
+}
+
+/** Formats integer q as q / 10^places, trimming trailing zeros ("1500000", 6 -> "1.5"). */
+export function formatScaled(q: bigint, places: number): string {
+  const neg = q < 0n;
+  const abs = neg ? -q : q;
+  let s = abs.toString();
+  if (places > 0) {
+    s = s.padStart(places + 1, '0');
+    const int = s.slice(0, s.length - places);
+    const frac = s.slice(s.length - places).replace(/0+$/, '');
+    s = frac.length > 0 ? `${int}.${frac}` : int;
+  }
+  return neg && abs !== 0n ? `-${s}` : s;
+}
+
+/** Approximate float value, for reporting fields declared as double (bps) and for metrics only. */
+export function toNumber(r: Ratio): number {
+  // Scale first so huge numerators and denominators keep their precision.
+  const scaled = (r.n * 10n ** 18n) / r.d;
+  return Number(scaled) / 1e18;
+}

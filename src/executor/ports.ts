@@ -1,0 +1,38 @@
+import type { QuoteRequest, RouteQuote, UsdPrice } from '../domain/market.js';
+import type { Mint } from '../domain/tokens.js';
+
+/**
+ * What the executor needs from price discovery. Sources (the simulated market, Jupiter) implement
+ * PriceSource; caches wrap a source and implement PriceProvider, adding hit and attempt counts.
+ */
+export interface PriceSource {
+  /** Short name for results and logs: "sim", "jupiter". */
+  readonly name: string;
+  /**
+   * USD prices for the mints. A mint the source cannot price is absent from the map (not an error);
+   * a source that cannot answer at all throws ExecutorError PRICE_UNAVAILABLE.
+   */
+  getUsdPrices(mints: readonly Mint[]): Promise<ReadonlyMap<Mint, UsdPrice>>;
+  /** A route quote; ExecutorError NO_ROUTE when there is none, PRICE_UNAVAILABLE when it cannot answer. */
+  getQuote(request: QuoteRequest): Promise<RouteQuote>;
+}
+
+export interface PriceLookup {
+  readonly prices: ReadonlyMap<Mint, UsdPrice>;
+  /** True when every price came from a cache. */
+  readonly cacheHit: boolean;
+  /** Upstream attempts made for this lookup (0 on a full cache hit). */
+  readonly attempts: number;
+}
+
+export interface QuoteLookup {
+  readonly quote: RouteQuote;
+  readonly attempts: number;
+}
+
+/** Price discovery as the executor sees it: cached USD prices and uncached route quotes. */
+export interface PriceProvider {
+  readonly sourceName: string;
+  getUsdPrices(mints: readonly Mint[]): Promise<PriceLookup>;
+  getQuote(request: QuoteRequest): Promise<QuoteLookup>;
+}
