@@ -29,7 +29,7 @@ export function deriveSeed(configSeed: bigint, requestId: string): bigint {
 export function createRng(seed: bigint, stream: string): Rng {
   const h = createHash('sha256').update(`${seed}:${stream}`).digest();
   const state: number[] = [h.readInt32BE(0), h.readInt32BE(4), h.readInt32BE(8), h.readInt32BE(12)];
-  if (state.every((x) => x === 0)) state[0] = 1; // xoroshiro's all-zero state is a fixed point
+  if (!state.some((x) => x !== 0)) state[0] = 1; // xoroshiro's all-zero state is a fixed point
   return fromGenerator(xoroshiro128plusFromState(state));
 }
 
