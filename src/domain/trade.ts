@@ -1,0 +1,91 @@
+import type { Amount, Lamports } from './amount.js';
+import type { RouteHop } from './market.js';
+import type { Ratio } from './ratio.js';
+import type { MevProtection, SlippageModelSpec, TradeAction, TradeStatus } from './request.js';
+import type { Token } from './tokens.js';
+
+export interface FeeBreakdown {
+  readonly signatures: number;
+  readonly baseFee: Lamports;
+  readonly priorityFee: Lamports;
+  readonly rent: Lamports;
+  readonly total: Lamports;
+}
+
+export type MevRiskLevel = 'none' | 'low' | 'medium' | 'high';
+
+export interface MevOutcome {
+  readonly simulated: boolean;
+  readonly attackProbability: number;
+  readonly attacked: boolean;
+  readonly reverted: boolean;
+  /** USD lost to the attack, as a decimal string. */
+  readonly lossUsd: string;
+  readonly riskLevel: MevRiskLevel;
+}
+
+export const NO_MEV: MevOutcome = {
+  simulated: false,
+  attackProbability: 0,
+  attacked: false,
+  reverted: false,
+  lossUsd: '0',
+  riskLevel: 'none',
+};
+
+/**
+ * What a trade was priced from: enough to re-execute it with no network and get the same result.
+ */
+export interface TradeInputs {
+  /** USD price of base and quote, exact decimal strings. */
+  readonly baseUsd: string;
+  readonly quoteUsd: string;
+  readonly baseLiquidityUsd: string | undefined;
+  readonly quoteLiquidityUsd: string | undefined;
+  /** The route quote a SWAP was priced on, amounts in base units. */
+  readonly quote:
+    | { readonly inAmount: string; readonly outAmount: string; readonly priceImpact: string; readonly route: readonly RouteHop[] }
+    | undefined;
+  readonly slippageModel: SlippageModelSpec;
+  readonly slippageToleranceBps: number;
+  readonly priorityFee: string;
+  readonly simulateMev: boolean;
+  readonly mevProtection: MevProtection;
+}
+
+/** One booked trade, filled or failed. The unit the ledger, the journal and every API speak of. */
+export interface Trade {
+  readonly tradeId: string;
+  readonly requestId: string;
+  readonly portfolioId: string;
+  /** Position in the portfolio's ledger (1-based). */
+  readonly sequence: number;
+  readonly action: TradeAction;
+  readonly status: TradeStatus;
+  readonly base: Token;
+  readonly quote: Token;
+  readonly input: Token;
+  readonly output: Token;
+  readonly inputAmount: Amount;
+  /** 0 when failed. */
+  readonly outputAmount: Amount;
+  /** Quote per one base. */
+  readonly expectedPrice: Ratio;
+  readonly executedPrice: Ratio;
+  readonly slippageBps: number;
+  readonly mevImpactBps: number;
+  readonly priceImpactBps: number;
+  readonly fees: FeeBreakdown;
+  readonly executedAtMs: number;
+  readonly priceSource: string;
+  readonly mev: MevOutcome;
+  readonly slippageModel: string;
+  readonly slippageExplanation: string;
+  readonly seed: bigint;
+  readonly route: readonly RouteHop[];
+  readonly failureReason: string | undefined;
+  /** USD value of the input at the moment of the trade (the trade's size); nano-USD. */
+  readonly inputValueNanoUsd: bigint;
+  readonly inputs: TradeInputs;
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,74 @@
+import type { Amount } from '../domain/amount.js';
+import type { RawTradeRequest } from '../domain/request.js';
+import type { Token } from '../domain/tokens.js';
+import type { Trade } from '../domain/trade.js';
+
+/** Per-stage timings of one ExecuteTrade, in microseconds (see DESIGN.md, data flow). */
+export interface ExecutionMetrics {
+  readonly totalUs: number;
+  readonly validationUs: number;
+  readonly priceLookupUs: number;
+  readonly slippageUs: number;
+  readonly mevUs: number;
+  readonly portfolioUpdateUs: number;
+  readonly journalUs: number;
+  readonly cacheHit: boolean;
+  readonly priceFetchAttempts: number;
+  readonly priceSource: string;
+}
+
+export interface BalanceView {
+  readonly token: Token;
+  readonly amount: Amount;
+  /** Decimal strings in USD. */
+  readonly usdValue: string;
+  readonly avgCostUsd: string;
+}
+
+export interface PortfolioSummary {
+  readonly portfolioId: string;
+  readonly balances: readonly BalanceView[];
+  readonly totalValueUsd: string;
+  readonly realizedPnlUsd: string;
+  readonly unrealizedPnlUsd: string;
+  readonly tradeCount: number;
+  readonly feesPaidLamports: bigint;
+  readonly updatedAtMs: number;
+  /** Source of the prices the USD values were computed with. */
+  readonly priceSource: string;
+}
+
+export interface TradeResult {
+  readonly requestId: string;
+  readonly trade: Trade;
+  readonly portfolio: PortfolioSummary;
+  readonly metrics: ExecutionMetrics;
+  readonly warnings: readonly string[];
+}
+
+export interface TradePage {
+  readonly trades: readonly Trade[];
+  /** "" when there are no more. */
+  readonly nextPageToken: string;
+}
+
+export interface ExecuteOptions {
+  /** Aborted when the client's deadline passes or it cancels: work not yet booked is abandoned. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The executor as the transport sees it. Every method throws ExecutorError (see domain/errors.ts)
+ * for anything a client must be told; the transport maps its code to a gRPC status.
+ */
+export interface Executor {
+  executeTrade(raw: RawTradeRequest, options?: ExecuteOptions): Promise<TradeResult>;
+  /** Creates the portfolio with its starting balances on first use. */
+  getPortfolio(portfolioId: string): Promise<PortfolioSummary>;
+  /** balances: symbol or mint -> decimal amount; empty = the configured starting balances. */
+  resetPortfolio(portfolioId: string, balances: Readonly<Record<string, string>>): Promise<PortfolioSummary>;
+  /** Newest first. limit 0 = the default page size (50), capped at 1,000. */
+  listTrades(portfolioId: string, limit: number, pageToken: string): Promise<TradePage>;
+  /** Calls onTrade for every trade booked on the portfolio from now on; returns the unsubscribe. */
+  subscribe(portfolioId: string, onTrade: (trade: Trade) => void): () => void;
+}
