@@ -36,3 +36,16 @@ export interface PriceProvider {
   getUsdPrices(mints: readonly Mint[]): Promise<PriceLookup>;
   getQuote(request: QuoteRequest): Promise<QuoteLookup>;
 }
+
+/** Pipeline stages timed for metrics; the same names label the stage histogram. */
+export type Stage = 'validation' | 'price_lookup' | 'slippage' | 'mev' | 'portfolio_update' | 'journal' | 'total';
+
+/** What the executor reports to metrics. prom-client implements it in observability/; tests may record. */
+export interface ExecutorMetricsSink {
+  observeStage(stage: Stage, seconds: number): void;
+  countTrade(action: string, status: string): void;
+  countError(code: string): void;
+  countPriceLookup(hit: boolean): void;
+  /** A side path (MEV, recorder, cache) failed without failing the trade. */
+  countSideFailure(component: string): void;
+}
