@@ -1,4 +1,6 @@
 import type { QuoteRequest, RouteQuote, UsdPrice } from '../domain/market.js';
+import type { LedgerEvent } from '../domain/ledger.js';
+import type { Trade } from '../domain/trade.js';
 import type { Mint } from '../domain/tokens.js';
 
 /**
@@ -48,4 +50,23 @@ export interface ExecutorMetricsSink {
   countPriceLookup(hit: boolean): void;
   /** A side path (MEV, recorder, cache) failed without failing the trade. */
   countSideFailure(component: string): void;
+}
+
+/** The durable record of ledger events. A trade is acknowledged only after append resolves. */
+export interface TradeJournal {
+  append(event: LedgerEvent): Promise<void>;
+}
+
+/** Write-behind trade recording (QuestDB). Must never throw into or slow the trade path. */
+export interface TradeRecorder {
+  record(trade: Trade): void;
+}
+
+/** The structured logger the executor writes to; pino's Logger satisfies it. */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Log;
 }
