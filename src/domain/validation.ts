@@ -78,7 +78,7 @@ export function validateTradeRequest(raw: RawTradeRequest, tokens: TokenRegistry
   const mev = raw.mevProtection;
   let mevProtection: MevProtection;
   if (mev === 'UNSPECIFIED' || mev === 0) mevProtection = 'PUBLIC';
-  else if (typeof mev === 'string' && (PROTECTIONS as readonly string[]).includes(mev)) mevProtection = mev as MevProtection;
+  else if (typeof mev === 'string' && (PROTECTIONS as readonly string[]).includes(mev)) mevProtection = mev;
   else throw invalidArgument('mev_protection', 'unknown protection');
 
   return {
@@ -134,8 +134,8 @@ export function requestFingerprint(r: TradeRequest): string {
     r.priorityFee.toString(),
     r.simulateMev,
     r.maxPriceImpactBps ?? '',
-    r.slippageModel ? `${r.slippageModel.name}${canonical(r.slippageModel.params as JsonValue)}` : '',
+    r.slippageModel ? `${r.slippageModel.name}${canonical(r.slippageModel.params)}` : '',
     r.mevProtection,
-    canonical(r.metadata as JsonValue | undefined),
+    canonical(r.metadata),
   ].join('|');
 }

@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isExecutorError } from '../domain/errors.js';
+import type { RawTradeRequest } from '../domain/request.js';
+import { ZERO } from '../domain/ratio.js';
+import { NO_MEV } from '../domain/trade.js';
+import type { ExecutorMetricsSink } from './ports.js';
+import { testExecutor } from './test-support.js';
+import type { Executor, PortfolioSummary } from './types.js';
+
+const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
+  requestId: randomUUID(),
+  action: 'BUY',
+  baseToken: 'SOL',
+  quoteToken: 'USDC',
+  amount: '1',
+  isBaseInput: true,
+  priorityFee: '0',
+  simulateMev: false,
+  portfolioId: '',
+  mevProtection: 'UNSPECIFIED',
+  ...patch,
+});
+
+const balance = (p: PortfolioSummary, symbol: string): string => p.balances.find((b) => b.token.symbol === symbol)?.amount.toString() ?? '0';
+
+async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    if (isExecutorError(e)) return e.code;
+    throw e;
+  }
+  return 'OK';
+}
+
+describe('executeTrade', () => {
+  it('fills a BUY at expected x 1.01, moves exactly the fill, and charges 5,000 lamports', async () => {
+    const { executor } = testExecutor();
+    const r = await executor.executeTrade(buy());
+    expect(r.trade.status).toBe('FILLED');
+    expect(r.trade.inputAmount).toBe(151_500_000n); // 1 SOL at 150 x 1.01 USDC
+    expect(r.trade.outputAmount).toBe(1_000_000_000n);
+    expect(r.trade.fees.total).toBe(5_000n);
+    expect(balance(r.portfolio, 'SOL')).toBe(String(101_000_000_000n - 5_000n));
+    expect(balance(r.portfolio, 'USDC')).toBe(String(10_000_000_000n - 151_500_000n));
+    expect(r.portfolio.feesPaidLamports).toBe(5_000n);
+    expect(r.metrics.totalUs).toBeGreaterThan(0);
+  });
+
+  it('a fill worse than the tolerance is FAILED_SLIPPAGE: no tokens move, the fee is charged', async () => {
+    const { executor } = testExecutor();
+    const r = await executor.executeTrade(buy({ slippageToleranceBps: 50, priorityFee: '10000' }));
+    expect(r.trade.status).toBe('FAILED_SLIPPAGE');
+    expect(r.trade.outputAmount).toBe(0n);
+    expect(r.trade.failureReason).toMatch(/100\.00 bps exceeds the tolerance of 50 bps/);
+    expect(balance(r.portfolio, 'USDC')).toBe('10000000000');
+    expect(balance(r.portfolio, 'SOL')).toBe(String(100_000_000_000n - 15_000n));
+  });
+
+  it('warns when slippage is close to the tolerance', async () => {
+    const { executor } = testExecutor();
+    const r = await executor.executeTrade(buy({ slippageToleranceBps: 110 }));
+    expect(r.trade.status).toBe('FILLED');
+    expect(r.warnings.join('\n')).toMatch(/close to the tolerance/);
+  });
+
+  it('insufficient balance is FAILED_PRECONDITION and changes nothing', async () => {
+    const { executor, journal } = testExecutor();
+    const before = await executor.getPortfolio('');
+    const events = journal.events.length;
+    expect(await code(executor.executeTrade(buy({ amount: '1000' })))).toBe('INSUFFICIENT_BALANCE');
+    expect(await executor.getPortfolio('')).toEqual(before);
+    expect(journal.events.length).toBe(events);
+  });
+
+  it('fees count in the balance check: selling all SOL leaves nothing for the fee', async () => {
+    const { executor } = testExecutor();
+    expect(await code(executor.executeTrade(buy({ action: 'SELL', amount: '100' })))).toBe('INSUFFICIENT_BALANCE');
+  });
+
+  it('price impact above max_price_impact_bps is refused before any fee', async () => {
+    const { executor } = testExecutor();
+    const err = await executor.executeTrade(buy({ amount: '50', maxPriceImpactBps: 1 })).catch((e: unknown) => e);
+    expect(isExecutorError(err, 'PRICE_IMPACT_TOO_HIGH')).toBe(true);
+    expect((await executor.getPortfolio('')).feesPaidLamports).toBe(0n);
+  });
+
+  it('the same request_id returns the original result; a changed payload is ALREADY_EXISTS', async () => {
+    const { executor, journal } = testExecutor();
+    const req = buy();
+    const [a, b] = await Promise.all([executor.executeTrade(req), executor.executeTrade(req)]);
+    const c = await executor.executeTrade(req);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(journal.events.filter((e) => e.kind === 'trade')).toHaveLength(1);
+    expect(await code(executor.executeTrade({ ...req, amount: '2' }))).toBe('DUPLICATE_REQUEST');
+  });
+
+  it('pays token-account rent the first time a portfolio acquires a token, not after', async () => {
+    const { executor } = testExecutor();
+    const first = await executor.executeTrade(buy({ baseToken: 'JUP', amount: '10' }));
+    const second = await executor.executeTrade(buy({ baseToken: 'JUP', amount: '10' }));
+    expect(first.trade.fees.rent).toBe(2_039_280n);
+    expect(first.trade.fees.total).toBe(2_044_280n);
+    expect(second.trade.fees.rent).toBe(0n);
+  });
+
+  it('a per-request fixed model overrides the default: 75 bps executes at expected x 1.0075', async () => {
+    const { executor } = testExecutor();
+    const r = await executor.executeTrade(buy({ slippageModel: { name: 'fixed', params: { bps: 75 } } }));
+    expect(r.trade.inputAmount).toBe(151_125_000n);
+    expect(r.trade.slippageModel).toBe('fixed');
+    expect(await code(executor.executeTrade(buy({ slippageModel: { name: 'nope', params: {} } })))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('SWAP is priced on the route quote and reduced by the slippage', async () => {
+    const { executor } = testExecutor();
+    const r = await executor.executeTrade(buy({ action: 'SWAP', amount: '1' }));
+    expect(r.trade.input.symbol).toBe('SOL');
+    expect(r.trade.output.symbol).toBe('USDC');
+    expect(r.trade.route).toHaveLength(1);
+    expect(r.trade.priceImpactBps).toBeGreaterThan(0);
+  });
+
+  it('a failing MEV simulator is counted and logged; the trade goes on without MEV impact', async () => {
+    const failures: string[] = [];
+    const sink: ExecutorMetricsSink = {
+      observeStage: () => undefined,
+      countTrade: () => undefined,
+      countError: () => undefined,
+      countPriceLookup: () => undefined,
+      countSideFailure: (c) => failures.push(c),
+    };
+    const { executor } = testExecutor({
+      metrics: sink,
+      mev: () => {
+        throw new Error('boom');
+      },
+    });
+    const r = await executor.executeTrade(buy({ simulateMev: true }));
+    expect(r.trade.status).toBe('FILLED');
+    expect(r.trade.mevImpactBps).toBe(0);
+    expect(failures).toEqual(['mev']);
+    expect(r.warnings.join('\n')).toMatch(/MEV simulation failed/);
+  });
+
+  it('a simulated revert is FAILED_MEV with the fee charged', async () => {
+    const { executor } = testExecutor({
+      mev: () => ({ outcome: { ...NO_MEV, simulated: true, attacked: true, reverted: true, attackProbability: 1 }, lossFraction: ZERO, warnings: [] }),
+    });
+    const r = await executor.executeTrade(buy({ simulateMev: true }));
+    expect(r.trade.status).toBe('FAILED_MEV');
+    expect(balance(r.portfolio, 'USDC')).toBe('10000000000');
+    expect(r.portfolio.feesPaidLamports).toBe(5_000n);
+  });
+
+  it('a request cancelled before booking leaves no trade', async () => {
+    const { executor, journal } = testExecutor();
+    await executor.getPortfolio('');
+    const ac = new AbortController();
+    ac.abort();
+    expect(await code(executor.executeTrade(buy(), { signal: ac.signal }))).toBe('DEADLINE_EXCEEDED');
+    expect(journal.events.filter((e) => e.kind === 'trade')).toHaveLength(0);
+  });
+
+  it('portfolios are independent, can be reset, and list trades newest first in pages', async () => {
+    const { executor } = testExecutor();
+    for (let i = 0; i < 5; i++) await executor.executeTrade(buy({ portfolioId: 'a', amount: '0.1' }));
+    await executor.executeTrade(buy({ portfolioId: 'b' }));
+    const p1 = await executor.listTrades('a', 2, '');
+    expect(p1.trades.map((t) => t.sequence)).toEqual([6, 5]);
+    const p2 = await executor.listTrades('a', 2, p1.nextPageToken);
+    const p3 = await executor.listTrades('a', 2, p2.nextPageToken);
+    expect(p2.trades.map((t) => t.sequence)).toEqual([4, 3]);
+    expect(p3.trades.map((t) => t.sequence)).toEqual([2]);
+    expect(p3.nextPageToken).toBe('');
+    const reset = await executor.resetPortfolio('a', { SOL: '1', BONK: '1000' });
+    expect(reset.balances.map((b) => b.token.symbol)).toEqual(['SOL', 'BONK']);
+    expect(reset.tradeCount).toBe(0);
+    expect((await executor.getPortfolio('b')).tradeCount).toBe(1);
+    expect(await code(executor.resetPortfolio('a', { NOPE: '1' }))).toBe('TOKEN_NOT_FOUND');
+    expect(await code(executor.resetPortfolio('a', { SOL: '-1' }))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('streams booked trades to subscribers, also when subscribed before the portfolio existed', async () => {
+    const { executor } = testExecutor();
+    const seen: number[] = [];
+    const stop = executor.subscribe('fresh', (t) => seen.push(t.sequence));
+    await executor.executeTrade(buy({ portfolioId: 'fresh' }));
+    stop();
+    await executor.executeTrade(buy({ portfolioId: 'fresh' }));
+    expect(seen).toEqual([2]);
+  });
+});
+
+describe('ledger invariants under concurrency and random sequences', () => {
+  async function reconcile(executor: Executor, portfolioId: string, start: Record<string, bigint>): Promise<void> {
+    const { trades } = await executor.listTrades(portfolioId, 1_000, '');
+    const expected = new Map(Object.entries(start));
+    let fees = 0n;
+    for (const t of trades) {
+      fees += t.fees.total;
+      expected.set('SOL', (expected.get('SOL') ?? 0n) - t.fees.total);
+      if (t.status !== 'FILLED') continue;
+      expected.set(t.input.symbol, (expected.get(t.input.symbol) ?? 0n) - t.inputAmount);
+      expected.set(t.output.symbol, (expected.get(t.output.symbol) ?? 0n) + t.outputAmount);
+    }
+    const p = await executor.getPortfolio(portfolioId);
+    for (const [symbol, units] of expected) {
+      expect(units).toBeGreaterThanOrEqual(0n);
+      expect(balance(p, symbol)).toBe(units.toString());
+    }
+    expect(p.feesPaidLamports).toBe(fees);
+    expect(p.tradeCount).toBe(trades.length);
+  }
+
+  it('1,000 concurrent trades on one portfolio: balance = start + sum of deltas, rejected trades leave no trace', async () => {
+    const { executor } = testExecutor();
+    const results = await Promise.allSettled(
+      Array.from({ length: 1_000 }, (_, i) =>
+        executor.executeTrade(buy({ action: i % 3 === 0 ? 'SELL' : i % 3 === 1 ? 'BUY' : 'SWAP', amount: String(1 + (i % 7)), isBaseInput: i % 2 === 0 })),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r) => r.status === 'rejected' && isExecutorError(r.reason, 'INSUFFICIENT_BALANCE')).length;
+    expect(ok + refused).toBe(1_000);
+    expect(ok).toBeGreaterThan(0);
+    await reconcile(executor, 'default', { SOL: 100_000_000_000n, USDC: 10_000_000_000n });
+  });
+
+  it('property: any sequence of trades and resets reconciles (fast-check)', async () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('trade' as const),
+        action: fc.constantFrom('BUY', 'SELL', 'SWAP'),
+        base: fc.constantFrom('SOL', 'JUP', 'BONK'),
+        quote: fc.constantFrom('USDC', 'SOL'),
+        amount: fc.integer({ min: 1, max: 5_000 }).map((n) => (n / 100).toFixed(2)),
+        isBaseInput: fc.boolean(),
+        bps: fc.integer({ min: 0, max: 400 }),
+        tolerance: fc.integer({ min: 0, max: 500 }),
+      }),
+      fc.constant({ kind: 'reset' as const }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
+        const { executor } = testExecutor();
+        for (const o of ops) {
+          if (o.kind === 'reset') {
+            await executor.resetPortfolio('p', {});
+            continue;
+          }
+          await executor
+            .executeTrade(
+              buy({
+                portfolioId: 'p',
+                action: o.action as 'BUY',
+                baseToken: o.base,
+                quoteToken: o.quote,
+                amount: o.amount,
+                isBaseInput: o.isBaseInput,
+                slippageModel: { name: 'fixed', params: { bps: o.bps } },
+                slippageToleranceBps: o.tolerance,
+              }),
+            )
+            .catch((e: unknown) => {
+              if (!isExecutorError(e, 'INSUFFICIENT_BALANCE') && !isExecutorError(e, 'INVALID_ARGUMENT')) throw e;
+            });
+        }
+        await reconcile(executor, 'p', { SOL: 100_000_000_000n, USDC: 10_000_000_000n });
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
