@@ -132,7 +132,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
         throw new ExecutorError('PRICE_UNAVAILABLE', `no price for ${t?.symbol ?? m} from ${prices.sourceName}`, { mint: m });
       }
     }
-    metrics?.countPriceLookup(lookup.cacheHit);
     return { map: lookup.prices, cacheHit: lookup.cacheHit, attempts: lookup.attempts };
   }
 

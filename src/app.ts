@@ -1,0 +1,105 @@
+/**
+ * The composition root: builds every part from the configuration and wires them by hand. Nothing
+ * else constructs adapters; everything else receives what it needs through its options.
+ */
+import type pino from 'pino';
+import type { Config } from './config/schema.js';
+import type { FeeSchedule } from './domain/fees.js';
+import { createSlippageRegistry } from './domain/slippage/registry.js';
+import { createTokenRegistry } from './domain/tokens.js';
+import { createExecutor } from './executor/executor.js';
+import type { PriceSource } from './executor/ports.js';
+import type { Executor } from './executor/types.js';
+import { createPriceCache } from './market/price-cache.js';
+import { createSimulatedMarket } from './market/sim-market.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics-server.js';
+import { createGrpcServer } from './server/index.js';
+import { createMemoryJournal } from './store/memory-journal.js';
+
+export interface RunningApp {
+  readonly grpcPort: number;
+  readonly metricsPort: number;
+  readonly executor: Executor;
+  readonly metrics: Metrics;
+  /** Stops accepting, lets in-flight calls finish (up to graceMs), closes every part. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface AppOptions {
+  readonly logger?: pino.Logger;
+}
+
+function priceSource(config: Config, tokens: ReturnType<typeof createTokenRegistry>): PriceSource {
+  switch (config.market.kind) {
+    case 'sim':
+      return createSimulatedMarket({ tokens, seed: config.seed });
+    case 'jupiter':
+      throw new Error('market "jupiter" is not available in this version; use --market sim');
+  }
+}
+
+/** Builds the executor and its parts from the config, without any network listener. */
+export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics): Executor {
+  const tokens = createTokenRegistry();
+  const source = priceSource(config, tokens);
+  const prices = createPriceCache(source, { ttlMs: config.market.priceTtlMs, onLookup: (hit) => metrics.sink.countPriceLookup(hit) });
+  const fees: FeeSchedule = {
+    signatureLamports: BigInt(config.fees.signatureLamports),
+    rentLamports: BigInt(config.fees.rentLamports),
+    chargeRent: config.fees.chargeRent,
+  };
+  return createExecutor({
+    tokens,
+    prices,
+    slippage: createSlippageRegistry(),
+    defaultSlippageModel: config.slippage.model,
+    defaultToleranceBps: config.slippage.defaultToleranceBps,
+    fees,
+    startingBalances: (id) => config.portfolios.byId[id]?.startingBalances ?? config.portfolios.startingBalances,
+    seed: config.seed,
+    journal: createMemoryJournal(),
+    log: logger,
+    metrics: metrics.sink,
+    warnings: config.warnings,
+  });
+}
+
+/** Starts the gRPC service and the metrics endpoint as configured. */
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  const executor = buildExecutor(config, logger, metrics);
+  const server = createGrpcServer({
+    executor,
+    logger,
+    metrics: metrics.sink,
+    rpcMetrics: metrics.rpc,
+    maxMessageBytes: config.grpc.maxMessageBytes,
+  });
+  const metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
+  let grpcPort: number;
+  try {
+    grpcPort = await server.start(config.grpc.host, config.grpc.port);
+  } catch (err) {
+    await metricsServer.close();
+    throw err;
+  }
+  logger.info(
+    { grpc: `${config.grpc.host}:${grpcPort}`, metrics: `${config.metrics.host}:${metricsServer.port}`, market: config.market.kind, seed: config.seed.toString() },
+    'paper trade executor serving',
+  );
+  return {
+    grpcPort,
+    metricsPort: metricsServer.port,
+    executor,
+    metrics,
+    async stop(graceMs = 5_000) {
+      await server.shutdown(graceMs);
+      await metricsServer.close();
+      logger.info({}, 'paper trade executor stopped');
+      logger.flush();
+    },
+  };
+}

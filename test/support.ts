@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { startApp, type RunningApp } from '../src/app.js';
+import { createExecutorClient, type ExecutorClient, type TradeRequestInput } from '../src/client/index.js';
+import { configSchema, type ConfigInput } from '../src/config/schema.js';
+import { silentLogger } from '../src/observability/logger.js';
+
+/** A real server on free loopback ports with the embedded defaults (simulated market), and a client. */
+export async function startTestServer(overrides: ConfigInput = {}): Promise<{ app: RunningApp; client: ExecutorClient; stop: () => Promise<void> }> {
+  const config = configSchema.parse({
+    ...overrides,
+    grpc: { host: '127.0.0.1', port: 0, ...overrides.grpc },
+    metrics: { host: '127.0.0.1', port: 0, ...overrides.metrics },
+  });
+  const app = await startApp(config, { logger: silentLogger() });
+  const client = createExecutorClient(`127.0.0.1:${app.grpcPort}`);
+  await client.waitForReady(5_000);
+  return {
+    app,
+    client,
+    stop: async () => {
+      client.close();
+      await app.stop(1_000);
+    },
+  };
+}
+
+export const trade = (patch: Partial<TradeRequestInput> = {}): TradeRequestInput => ({
+  requestId: randomUUID(),
+  action: 'BUY',
+  baseToken: 'SOL',
+  quoteToken: 'USDC',
+  amount: '1',
+  isBaseInput: true,
+  ...patch,
+});
+
+/** The gRPC status code and details of a rejected call. */
+export async function rejection(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { code?: number; details?: string };
+    return { code: err.code ?? -1, details: err.details ?? String(e) };
+  }
+  throw new Error('expected the call to be rejected');
+}
