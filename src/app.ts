@@ -5,9 +5,14 @@
 import type pino from 'pino';
 import type { Config } from './config/schema.js';
 import type { FeeSchedule } from './domain/fees.js';
+import { landingDrift, parseLandingParams } from './domain/slippage/landing.js';
 import { createSlippageRegistry } from './domain/slippage/registry.js';
+import { createRng } from './domain/rng.js';
+import type { JsonValue } from './domain/request.js';
 import { createTokenRegistry } from './domain/tokens.js';
-import { createExecutor } from './executor/executor.js';
+import { createExecutor, type DriftEvaluator } from './executor/executor.js';
+import { createMevEvaluator } from './executor/mev-stage.js';
+import { resolveMevParams } from './domain/mev/params.js';
 import type { PriceSource } from './executor/ports.js';
 import type { Executor } from './executor/types.js';
 import { createPriceCache } from './market/price-cache.js';
@@ -40,6 +45,16 @@ function priceSource(config: Config, tokens: ReturnType<typeof createTokenRegist
   }
 }
 
+/** The landing delay (slots between quote and landing, with drift), when the config enables it. */
+function landingDelay(config: Config): DriftEvaluator | undefined {
+  const params = parseLandingParams(config.slippage.landingDelay as Record<string, JsonValue>, 'config.slippage.landingDelay');
+  if (!params.enabled) return undefined;
+  return ({ priced, request, seed }) => {
+    const d = landingDrift({ input: priced.input, output: priced.output, priorityFeeLamports: request.priorityFee, rng: createRng(seed, 'landing') }, params);
+    return { fraction: d.driftFraction, explanation: d.explanation };
+  };
+}
+
 /** Builds the executor and its parts from the config, without any network listener. */
 export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics): Executor {
   const tokens = createTokenRegistry();
@@ -63,6 +78,8 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     log: logger,
     metrics: metrics.sink,
     warnings: config.warnings,
+    drift: landingDelay(config),
+    mev: createMevEvaluator(resolveMevParams(config.mev.params, undefined, 'config.mev.params'), config.mev.regime),
   });
 }
 

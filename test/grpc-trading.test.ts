@@ -49,7 +49,7 @@ describe('trading over gRPC on the simulated market', () => {
         client.executeTrade(
           trade({
             portfolioId: pid,
-            action: (['BUY', 'SELL', 'SWAP'] as const)[i % 3],
+            action: (['BUY', 'SELL', 'SWAP'] as const)[i % 3] ?? 'BUY',
             baseToken: i % 5 === 0 ? 'JUP' : 'SOL',
             amount: String(1 + (i % 9)),
             isBaseInput: i % 2 === 0,

@@ -34,7 +34,7 @@ describe('validation over gRPC', () => {
     const before = await client.getPortfolio();
     const r = await rejection(client.executeTrade(trade(patch)));
     expect(r.code).toBe(code);
-    expect(r.details.startsWith(`${field}`)).toBe(true);
+    expect(r.details.startsWith(field)).toBe(true);
     const after = await client.getPortfolio();
     expect(after.balances).toEqual(before.balances);
     expect(after.tradeCount).toBe(before.tradeCount);

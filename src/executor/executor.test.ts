@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isExecutorError } from '../domain/errors.js';
 import type { RawTradeRequest } from '../domain/request.js';
-import { ZERO } from '../domain/ratio.js';
+import { fromBps, ZERO } from '../domain/ratio.js';
 import { NO_MEV } from '../domain/trade.js';
 import type { ExecutorMetricsSink } from './ports.js';
 import { testExecutor } from './test-support.js';
@@ -122,6 +122,16 @@ describe('executeTrade', () => {
     expect(r.trade.output.symbol).toBe('USDC');
     expect(r.trade.route).toHaveLength(1);
     expect(r.trade.priceImpactBps).toBeGreaterThan(0);
+  });
+
+  it('landing drift adds to the model slippage before the tolerance check', async () => {
+    const { executor } = testExecutor({ drift: () => ({ fraction: fromBps(60), explanation: 'landed 3 slots late' }) });
+    const passes = await executor.executeTrade(buy({ slippageToleranceBps: 160 }));
+    const fails = await executor.executeTrade(buy({ slippageToleranceBps: 150 }));
+    expect(passes.trade.status).toBe('FILLED');
+    expect(passes.trade.slippageBps).toBe(160);
+    expect(passes.trade.slippageExplanation).toBe('fixed 100 bps; landed 3 slots late');
+    expect(fails.trade.status).toBe('FAILED_SLIPPAGE');
   });
 
   it('a failing MEV simulator is counted and logged; the trade goes on without MEV impact', async () => {

@@ -60,7 +60,7 @@ export interface ExecutorOptions {
   readonly recorder?: TradeRecorder;
   readonly metrics?: ExecutorMetricsSink;
   readonly mev?: MevEvaluator;
-  readonly drift?: DriftEvaluator;
+  readonly drift?: DriftEvaluator | undefined;
   readonly warnings?: { readonly slowExecutionMs: number; readonly nearToleranceRatio: number };
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;

@@ -1,7 +1,11 @@
 import { invalidArgument } from '../errors.js';
 import type { SlippageModelSpec } from '../request.js';
+import { cpmmModel } from './cpmm.js';
 import { fixedModel } from './fixed.js';
 import type { SlippageModel, SlippageModelFactory } from './model.js';
+import { quoteModel } from './quote.js';
+import { randomModel } from './random.js';
+import { sqrtModel } from './sqrt.js';
 
 /** The models users choose by name, in the config or per request through `slippage_model`. */
 export interface SlippageRegistry {
@@ -10,7 +14,7 @@ export interface SlippageRegistry {
   create(spec: SlippageModelSpec, field: string): SlippageModel;
 }
 
-export const BUILTIN_MODELS: readonly SlippageModelFactory[] = [fixedModel];
+export const BUILTIN_MODELS: readonly SlippageModelFactory[] = [fixedModel, quoteModel, cpmmModel, sqrtModel, randomModel];
 
 export function createSlippageRegistry(factories: readonly SlippageModelFactory[] = BUILTIN_MODELS): SlippageRegistry {
   const byName = new Map(factories.map((f) => [f.name, f]));
