@@ -13,10 +13,8 @@ import { createTokenRegistry } from './domain/tokens.js';
 import { createExecutor, type DriftEvaluator } from './executor/executor.js';
 import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
-import type { PriceSource } from './executor/ports.js';
 import type { Executor } from './executor/types.js';
-import { createPriceCache } from './market/price-cache.js';
-import { createSimulatedMarket } from './market/sim-market.js';
+import { createMarket, type Market } from './market/build.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
@@ -36,15 +34,6 @@ export interface AppOptions {
   readonly logger?: pino.Logger;
 }
 
-function priceSource(config: Config, tokens: ReturnType<typeof createTokenRegistry>): PriceSource {
-  switch (config.market.kind) {
-    case 'sim':
-      return createSimulatedMarket({ tokens, seed: config.seed });
-    case 'jupiter':
-      throw new Error('market "jupiter" is not available in this version; use --market sim');
-  }
-}
-
 /** The landing delay (slots between quote and landing, with drift), when the config enables it. */
 function landingDelay(config: Config): DriftEvaluator | undefined {
   const params = parseLandingParams(config.slippage.landingDelay as Record<string, JsonValue>, 'config.slippage.landingDelay');
@@ -56,18 +45,17 @@ function landingDelay(config: Config): DriftEvaluator | undefined {
 }
 
 /** Builds the executor and its parts from the config, without any network listener. */
-export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics): Executor {
+export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics): { executor: Executor; market: Market } {
   const tokens = createTokenRegistry();
-  const source = priceSource(config, tokens);
-  const prices = createPriceCache(source, { ttlMs: config.market.priceTtlMs, onLookup: (hit) => metrics.sink.countPriceLookup(hit) });
+  const market = createMarket(config, tokens, { onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit) });
   const fees: FeeSchedule = {
     signatureLamports: BigInt(config.fees.signatureLamports),
     rentLamports: BigInt(config.fees.rentLamports),
     chargeRent: config.fees.chargeRent,
   };
-  return createExecutor({
+  const executor = createExecutor({
     tokens,
-    prices,
+    prices: market.prices,
     slippage: createSlippageRegistry(),
     defaultSlippageModel: config.slippage.model,
     defaultToleranceBps: config.slippage.defaultToleranceBps,
@@ -81,13 +69,14 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     drift: landingDelay(config),
     mev: createMevEvaluator(resolveMevParams(config.mev.params, undefined, 'config.mev.params'), config.mev.regime),
   });
+  return { executor, market };
 }
 
 /** Starts the gRPC service and the metrics endpoint as configured. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const executor = buildExecutor(config, logger, metrics);
+  const { executor, market } = buildExecutor(config, logger, metrics);
   const server = createGrpcServer({
     executor,
     logger,
@@ -101,6 +90,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     grpcPort = await server.start(config.grpc.host, config.grpc.port);
   } catch (err) {
     await metricsServer.close();
+    await market.close();
     throw err;
   }
   logger.info(
@@ -115,6 +105,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     async stop(graceMs = 5_000) {
       await server.shutdown(graceMs);
       await metricsServer.close();
+      await market.close();
       logger.info({}, 'paper trade executor stopped');
       logger.flush();
     },

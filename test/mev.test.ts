@@ -7,7 +7,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 import { silentLogger } from '../src/observability/logger.js';
 
 const executorAt = (regime: 'current' | 'peak') =>
-  buildExecutor(configSchema.parse({ mev: { regime }, portfolios: { startingBalances: { SOL: '1000', USDC: '100000000' } } }), silentLogger(), createMetrics({ defaultMetrics: false }));
+  buildExecutor(configSchema.parse({ mev: { regime }, portfolios: { startingBalances: { SOL: '1000', USDC: '100000000' } } }), silentLogger(), createMetrics({ defaultMetrics: false })).executor;
 
 const memeBuy = (requestId: string): RawTradeRequest => ({
   requestId,

@@ -449,7 +449,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
         request = validateTradeRequest(raw, tokens);
       } catch (err) {
         const e = ExecutorError.from(err);
-        metrics?.countError(e.code);
         log.info({ request_id: raw.requestId.slice(0, 64), code: e.code, err: e.message }, 'trade rejected');
         throw e;
       }
@@ -466,7 +465,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const seen = byId.get(request.requestId);
       if (seen) {
         if (seen.fingerprint !== fingerprint) {
-          metrics?.countError('DUPLICATE_REQUEST');
           throw new ExecutorError('DUPLICATE_REQUEST', `request_id ${request.requestId} was already used with a different payload`, { field: 'request_id' });
         }
         return seen.result;
@@ -479,7 +477,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
       } catch (err) {
         ids.delete(request.requestId); // not booked: the same id may be retried
         const e = ExecutorError.from(err);
-        metrics?.countError(e.code);
         const level = e.code === 'INTERNAL' ? 'error' : 'info';
         log[level]({ request_id: request.requestId, code: e.code, err: e.message }, 'trade not executed');
         throw e;

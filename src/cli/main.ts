@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+/** The `pte` executable. All behaviour is in run.ts; this file only binds it to the process. */
+import { processIo } from './io.js';
+import { run } from './run.js';
+
+const code = await run(process.argv.slice(2), processIo());
+process.exitCode = code;
+// Normally every handle is closed by now and the process ends on its own; this backstop keeps a
+// straggling handle (a socket in TIME_WAIT teardown, a logger flush) from holding the shell.
+setTimeout(() => process.exit(code), 1_000).unref();

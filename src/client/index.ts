@@ -1,0 +1,271 @@
+/**
+ * Typed, promise-based client for strategies written in TypeScript (`paper-trade-executor/client`).
+ * It speaks the same contract a live trader serves, so a strategy switches between paper and live by
+ * changing the address. Responses are the wire messages (see proto.ts): amounts and prices stay
+ * exact decimal strings; nothing is converted to floating point on the way in.
+ *
+ * Failures reject with the @grpc/grpc-js ServiceError (`code`, `details`, and trailing metadata
+ * `pte-error-code` naming the executor's error code).
+ */
+import { Client, Metadata, credentials as grpcCredentials, status, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type { JsonValue } from '../domain/request.js';
+import {
+  diagnosticsMethods,
+  executorMethods,
+  type ListTradesResponseMessage,
+  type MevProtectionName,
+  type NoopResponseMessage,
+  type PortfolioSummaryMessage,
+  type TradeActionName,
+  type TradeMessage,
+  type TradeRequestMessage,
+  type TradeResultMessage,
+} from './proto.js';
+import { toStruct } from './struct.js';
+
+export type * from './proto.js';
+export { fromStruct, toStruct } from './struct.js';
+export type { JsonValue } from '../domain/request.js';
+
+/** Short action names are enough; full enum names and raw numbers are accepted too (tests, newer servers). */
+export type TradeActionInput = 'BUY' | 'SELL' | 'SWAP' | TradeActionName | number;
+export type MevProtectionInput = 'PUBLIC' | 'JITO_BUNDLE' | 'JITO_DONTFRONT' | 'PRIVATE' | MevProtectionName | number;
+
+/** A trade request as a strategy writes it; every optional field takes the contract's default. */
+export interface TradeRequestInput {
+  readonly requestId: string;
+  readonly action: TradeActionInput;
+  readonly baseToken: string;
+  readonly quoteToken: string;
+  /** Plain positive decimal in token units, e.g. "1.5". */
+  readonly amount: string;
+  readonly isBaseInput: boolean;
+  readonly slippageToleranceBps?: number;
+  /** Lamports; default 0. */
+  readonly priorityFee?: string | number | bigint;
+  readonly simulateMev?: boolean;
+  readonly maxPriceImpactBps?: number;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** "" or absent: the default portfolio. */
+  readonly portfolioId?: string;
+  readonly slippageModel?: { readonly name: string; readonly params?: Readonly<Record<string, JsonValue>> };
+  readonly mevProtection?: MevProtectionInput;
+}
+
+export interface CallOptions {
+  /** Overrides the client's defaultDeadlineMs for this call. */
+  readonly deadlineMs?: number;
+  /** Cancels the call (the server stops work not yet booked). */
+  readonly signal?: AbortSignal;
+  readonly metadata?: Metadata;
+}
+
+export interface ListTradesInput {
+  readonly portfolioId?: string;
+  /** 0 or absent: the server's default page size. */
+  readonly limit?: number;
+  readonly pageToken?: string;
+}
+
+/** A live feed of trades; iterate it, and cancel it (or break out of the loop) when done. */
+export interface TradeStream extends AsyncIterable<TradeMessage> {
+  cancel(): void;
+}
+
+export interface ExecutorClientOptions {
+  /** Default: insecure (plaintext), as for a sidecar on localhost. */
+  readonly credentials?: ChannelCredentials;
+  /** Applied to unary calls that pass no deadline. Default: none. */
+  readonly defaultDeadlineMs?: number;
+  readonly channelOptions?: ChannelOptions;
+}
+
+export interface ExecutorClient {
+  executeTrade(req: TradeRequestInput, opts?: CallOptions): Promise<TradeResultMessage>;
+  getPortfolio(portfolioId?: string, opts?: CallOptions): Promise<PortfolioSummaryMessage>;
+  /** balances: symbol or mint -> decimal amount; empty or absent = the configured starting balances. */
+  resetPortfolio(portfolioId: string, balances?: Readonly<Record<string, string>>, opts?: CallOptions): Promise<PortfolioSummaryMessage>;
+  listTrades(req?: ListTradesInput, opts?: CallOptions): Promise<ListTradesResponseMessage>;
+  streamTrades(portfolioId?: string, opts?: Pick<CallOptions, 'metadata' | 'signal'>): TradeStream;
+  /** The Diagnostics no-op: measures the transport alone. */
+  noop(requestId?: string, opts?: CallOptions): Promise<NoopResponseMessage>;
+  /** Resolves once connected; rejects if not connected within `timeoutMs` from now. */
+  waitForReady(timeoutMs: number): Promise<void>;
+  close(): void;
+  /** The underlying grpc-js client, for what this wrapper does not cover. */
+  readonly grpcClient: Client;
+}
+
+const ACTION_TO_WIRE: Readonly<Record<Exclude<TradeActionInput, number>, TradeActionName>> = {
+  BUY: 'TRADE_ACTION_BUY',
+  SELL: 'TRADE_ACTION_SELL',
+  SWAP: 'TRADE_ACTION_SWAP',
+  TRADE_ACTION_UNSPECIFIED: 'TRADE_ACTION_UNSPECIFIED',
+  TRADE_ACTION_BUY: 'TRADE_ACTION_BUY',
+  TRADE_ACTION_SELL: 'TRADE_ACTION_SELL',
+  TRADE_ACTION_SWAP: 'TRADE_ACTION_SWAP',
+};
+const MEV_TO_WIRE: Readonly<Record<Exclude<MevProtectionInput, number>, MevProtectionName>> = {
+  PUBLIC: 'MEV_PROTECTION_PUBLIC',
+  JITO_BUNDLE: 'MEV_PROTECTION_JITO_BUNDLE',
+  JITO_DONTFRONT: 'MEV_PROTECTION_JITO_DONTFRONT',
+  PRIVATE: 'MEV_PROTECTION_PRIVATE',
+  MEV_PROTECTION_UNSPECIFIED: 'MEV_PROTECTION_UNSPECIFIED',
+  MEV_PROTECTION_PUBLIC: 'MEV_PROTECTION_PUBLIC',
+  MEV_PROTECTION_JITO_BUNDLE: 'MEV_PROTECTION_JITO_BUNDLE',
+  MEV_PROTECTION_JITO_DONTFRONT: 'MEV_PROTECTION_JITO_DONTFRONT',
+  MEV_PROTECTION_PRIVATE: 'MEV_PROTECTION_PRIVATE',
+};
+
+const actionToWire = (a: TradeActionInput): TradeActionName | number => (typeof a === 'number' ? a : ACTION_TO_WIRE[a]);
+
+function mevToWire(m: MevProtectionInput | undefined): MevProtectionName | number {
+  if (m === undefined) return 'MEV_PROTECTION_UNSPECIFIED';
+  return typeof m === 'number' ? m : MEV_TO_WIRE[m];
+}
+
+/** Builds the wire TradeRequest, applying the contract's defaults; optional scalars stay absent when unset. */
+export function toTradeRequestMessage(req: TradeRequestInput): TradeRequestMessage {
+  const msg: TradeRequestMessage = {
+    requestId: req.requestId,
+    action: actionToWire(req.action),
+    baseToken: req.baseToken,
+    quoteToken: req.quoteToken,
+    amount: req.amount,
+    isBaseInput: req.isBaseInput,
+    priorityFee: req.priorityFee === undefined ? '0' : String(req.priorityFee),
+    simulateMev: req.simulateMev ?? false,
+    metadata: req.metadata === undefined ? null : toStruct(req.metadata),
+    portfolioId: req.portfolioId ?? '',
+    slippageModel:
+      req.slippageModel === undefined ? null : { name: req.slippageModel.name, params: toStruct(req.slippageModel.params ?? {}) },
+    mevProtection: mevToWire(req.mevProtection),
+  };
+  if (req.slippageToleranceBps !== undefined) msg.slippageToleranceBps = req.slippageToleranceBps;
+  if (req.maxPriceImpactBps !== undefined) msg.maxPriceImpactBps = req.maxPriceImpactBps;
+  return msg;
+}
+
+export function isServiceError(e: unknown): e is ServiceError {
+  return e instanceof Error && typeof (e as Partial<ServiceError>).code === 'number' && 'details' in e;
+}
+
+/** Connects lazily: the first call (or waitForReady) opens the channel. */
+export function createExecutorClient(address: string, options: ExecutorClientOptions = {}): ExecutorClient {
+  const client = new Client(address, options.credentials ?? grpcCredentials.createInsecure(), options.channelOptions ?? {});
+  const exec = executorMethods();
+  const diag = diagnosticsMethods();
+
+  function unary<Req, Res>(m: MethodDefinition<Req, Res>, req: Req, opts: CallOptions | undefined): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const deadlineMs = opts?.deadlineMs ?? options.defaultDeadlineMs;
+      const callOptions = deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs };
+      const signal = opts?.signal;
+      let onAbort: (() => void) | undefined;
+      const call = client.makeUnaryRequest(
+        m.path,
+        m.requestSerialize,
+        m.responseDeserialize,
+        req,
+        opts?.metadata ?? new Metadata(),
+        callOptions,
+        (err, res) => {
+          if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else if (res === undefined) reject(new Error(`${m.path}: empty response`));
+          else resolve(res);
+        },
+      );
+      if (signal !== undefined) {
+        onAbort = () => call.cancel();
+        if (signal.aborted) call.cancel();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  function streamTrades(portfolioId = '', opts?: Pick<CallOptions, 'metadata' | 'signal'>): TradeStream {
+    const m = exec.StreamTrades;
+    const call = client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, { portfolioId }, opts?.metadata ?? new Metadata(), {});
+    // A small pull queue over the stream's events: pausing the stream when the consumer falls
+    // behind keeps memory bounded (HTTP/2 flow control pushes back to the server).
+    const HIGH_WATER = 256;
+    const queue: TradeMessage[] = [];
+    let done = false;
+    let failure: Error | undefined;
+    let cancelledByUs = false;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const cancel = (): void => {
+      if (done) return;
+      cancelledByUs = true;
+      call.cancel();
+    };
+    call.on('data', (t: TradeMessage) => {
+      queue.push(t);
+      if (queue.length >= HIGH_WATER) call.pause();
+      notify();
+    });
+    call.on('error', (e: unknown) => {
+      // Our own cancel ends the stream quietly; any other error reaches the consumer.
+      if (!(cancelledByUs && isServiceError(e) && e.code === status.CANCELLED)) failure ??= e instanceof Error ? e : new Error(String(e));
+      done = true;
+      notify();
+    });
+    call.on('end', () => {
+      done = true;
+      notify();
+    });
+    const signal = opts?.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    }
+
+    return {
+      cancel,
+      async *[Symbol.asyncIterator](): AsyncGenerator<TradeMessage, void, undefined> {
+        try {
+          for (;;) {
+            const next = queue.shift();
+            if (next !== undefined) {
+              if (queue.length < HIGH_WATER / 2 && call.isPaused()) call.resume();
+              yield next;
+              continue;
+            }
+            if (done) {
+              if (failure !== undefined) throw failure;
+              return;
+            }
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        } finally {
+          // Leaving the loop early (break, return, throw in the body) cancels the call.
+          cancel();
+          signal?.removeEventListener('abort', cancel);
+        }
+      },
+    };
+  }
+
+  return {
+    grpcClient: client,
+    executeTrade: (req, opts) => unary(exec.ExecuteTrade, toTradeRequestMessage(req), opts),
+    getPortfolio: (portfolioId = '', opts) => unary(exec.GetPortfolio, { portfolioId }, opts),
+    resetPortfolio: (portfolioId, balances = {}, opts) => unary(exec.ResetPortfolio, { portfolioId, balances: { ...balances } }, opts),
+    listTrades: (req = {}, opts) =>
+      unary(exec.ListTrades, { portfolioId: req.portfolioId ?? '', limit: req.limit ?? 0, pageToken: req.pageToken ?? '' }, opts),
+    streamTrades,
+    noop: (requestId = '', opts) => unary(diag.Noop, { requestId }, opts),
+    waitForReady: (timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()));
+      }),
+    close: () => client.close(),
+  };
+}

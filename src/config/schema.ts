@@ -1,0 +1,229 @@
+/**
+ * The configuration schema. Every default here is the embedded one (DESIGN.md, "Real parts, embedded
+ * defaults"): with no file, no environment and no flags, the executor runs on one machine with no
+ * network. Objects are strict, so a misspelt key is an error instead of a setting that silently does
+ * nothing; the few open objects (model and MEV parameters) are validated by the module that owns them.
+ */
+import { z } from 'zod';
+import { createTokenRegistry, isMint } from '../domain/tokens.js';
+import type { JsonValue } from '../domain/request.js';
+
+/** Largest value a uint64 (the wire type of a trade's seed) can hold. */
+export const UINT64_MAX = 2n ** 64n - 1n;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const MARKET_KINDS = ['sim', 'jupiter'] as const;
+export type MarketKind = (typeof MARKET_KINDS)[number];
+
+/** Slippage model names from the contract (TradeRequest.slippage_model); the registry validates params. */
+export const SLIPPAGE_MODEL_NAMES = ['fixed', 'quote', 'cpmm', 'sqrt', 'random'] as const;
+
+export const MEV_REGIMES = ['current', 'mid_2025', 'peak'] as const;
+export type MevRegime = (typeof MEV_REGIMES)[number];
+
+const PORTFOLIO_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
+const UINT_TEXT = /^\d+$/;
+
+// Known tokens let the schema check a starting balance's decimals at start instead of at the first trade.
+const KNOWN_TOKENS = createTokenRegistry();
+
+const whole = (min: number, max: number) =>
+  z
+    .number({ error: (iss) => `must be a whole number between ${min} and ${max}, got ${describeInput(iss.input)}` })
+    .int({ error: `must be a whole number between ${min} and ${max}` })
+    .min(min, { error: `must be between ${min} and ${max}` })
+    .max(max, { error: `must be between ${min} and ${max}` });
+
+function describeInput(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'a list' : 'a mapping';
+  return String(v);
+}
+
+const port = () => whole(0, 65_535);
+const host = () => z.string().min(1, { error: 'must not be empty' });
+const httpUrl = z.string().refine((s) => /^https?:\/\/[^\s/]+/.test(s), { error: 'must be an http:// or https:// URL' });
+
+/**
+ * uint64 seed. Accepts a bigint (YAML parsed with exact integers), a safe-integer number, or a decimal
+ * string; a number beyond 2^53 has already lost digits, so it is refused instead of silently rounded.
+ */
+export const seedSchema = z.union([z.bigint(), z.number(), z.string()]).transform((v, ctx): bigint => {
+  let n: bigint;
+  if (typeof v === 'bigint') n = v;
+  else if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: Number.isInteger(v)
+          ? `${v} is beyond 2^53 and was rounded by the parser; write it as a string, e.g. "18446744073709551615"`
+          : 'must be a whole number',
+        input: v,
+      });
+      return z.NEVER;
+    }
+    n = BigInt(v);
+  } else {
+    const s = v.trim();
+    if (!UINT_TEXT.test(s)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a whole decimal number`, input: v });
+      return z.NEVER;
+    }
+    n = BigInt(s);
+  }
+  if (n < 0n || n > UINT64_MAX) {
+    ctx.addIssue({ code: 'custom', message: `must be between 0 and ${UINT64_MAX} (uint64)`, input: v });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/**
+ * token symbol or mint -> amount in token units. YAML numbers are accepted when they print as a plain
+ * decimal (100, 0.5). Known tokens are checked against their decimals. One transform checks every
+ * entry, so all bad entries are reported together.
+ */
+const balances = z.record(z.string(), z.union([z.string(), z.number()])).transform((rec, ctx): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(rec)) {
+    const amount = typeof v === 'number' ? String(v) : v.trim();
+    const token = KNOWN_TOKENS.find(key);
+    if (!token && !isMint(key)) {
+      const examples = KNOWN_TOKENS.all.slice(0, 6).map((t) => t.symbol);
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `unknown token ${JSON.stringify(key)}; use a known symbol (${examples.join(', ')}, ...) or a mint address`,
+        input: key,
+      });
+    } else if (!PLAIN_DECIMAL.test(amount)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message:
+          typeof v === 'number'
+            ? `${amount} is not a plain decimal; write it as a string, e.g. "0.0000001"`
+            : `${JSON.stringify(v)} is not a plain non-negative decimal (digits, one optional point)`,
+        input: v,
+      });
+    } else if (token && (amount.split('.')[1]?.length ?? 0) > token.decimals) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${amount} has ${amount.split('.')[1]?.length ?? 0} decimals; ${token.symbol} has ${token.decimals}`,
+        input: v,
+      });
+    }
+    out[key] = amount;
+  }
+  return out;
+});
+
+const DEFAULT_STARTING_BALANCES: Record<string, string> = { SOL: '100', USDC: '10000' };
+
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+const params = z.record(z.string(), jsonValue);
+
+export const configSchema = z.strictObject({
+  grpc: z
+    .strictObject({
+      host: host().default('127.0.0.1'),
+      port: port().default(50_051),
+      maxMessageBytes: whole(1_024, 64 * 1024 * 1024).default(1024 * 1024),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      host: host().default('127.0.0.1'),
+      port: port().default(9_464),
+    })
+    .prefault({}),
+  dataDir: z.string().min(1, { error: 'must not be empty' }).default('./data'),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  seed: seedSchema.default(1n),
+  market: z
+    .strictObject({
+      kind: z.enum(MARKET_KINDS).default('sim'),
+      jupiterUrls: z
+        .array(httpUrl)
+        .min(1, { error: 'must list at least one URL' })
+        .default(['https://api.jup.ag', 'https://lite-api.jup.ag']),
+      redisUrl: z
+        .string()
+        .refine((s) => /^rediss?:\/\/\S*$/.test(s), { error: 'must be a redis:// or rediss:// URL' })
+        .optional(),
+      priceTtlMs: whole(0, 3_600_000).default(2_000),
+      requestTimeoutMs: whole(1, 60_000).default(800),
+    })
+    .prefault({}),
+  slippage: z
+    .strictObject({
+      model: z
+        .strictObject({
+          name: z.enum(SLIPPAGE_MODEL_NAMES),
+          params: params.default({}),
+        })
+        .default({ name: 'fixed', params: { bps: 100 } }),
+      defaultToleranceBps: whole(0, 4_999).default(300),
+      // Open on purpose: the landing-delay parameters belong to the slippage module.
+      landingDelay: z.looseObject({ enabled: z.boolean().default(false) }).prefault({}),
+    })
+    .prefault({}),
+  fees: z
+    .strictObject({
+      signatureLamports: whole(0, 1_000_000).default(5_000),
+      rentLamports: whole(0, 100_000_000).default(2_039_280),
+      chargeRent: z.boolean().default(true),
+    })
+    .prefault({}),
+  portfolios: z
+    .strictObject({
+      startingBalances: balances.default(DEFAULT_STARTING_BALANCES),
+      byId: z
+        .record(
+          z.string().regex(PORTFOLIO_ID, { error: 'portfolio ids hold 1-64 letters, digits and . _ : -' }),
+          z.strictObject({ startingBalances: balances }),
+        )
+        .default({}),
+    })
+    .prefault({}),
+  mev: z
+    .strictObject({
+      regime: z.enum(MEV_REGIMES).default('current'),
+      // Validated by the MEV module, which owns its parameter names.
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .prefault({}),
+  warnings: z
+    .strictObject({
+      slowExecutionMs: z.number().min(0, { error: 'must not be negative' }).default(50),
+      nearToleranceRatio: z
+        .number()
+        .gt(0, { error: 'must be above 0 and at most 1' })
+        .max(1, { error: 'must be above 0 and at most 1' })
+        .default(0.8),
+    })
+    .prefault({}),
+  questdb: z
+    .strictObject({
+      /** QuestDB client configuration string, e.g. "http::addr=localhost:9000;". Unset = no recorder. */
+      conf: z.string().min(1, { error: 'must not be empty' }).optional(),
+    })
+    .prefault({}),
+});
+
+/** The validated configuration every part is built from. */
+export type Config = z.output<typeof configSchema>;
+
+/** What a config file, the environment or flags may say: every key optional, values before parsing. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** The configuration with nothing set: every embedded default. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

@@ -1,0 +1,53 @@
+/**
+ * Where configuration comes from besides the file: the environment variables and command-line flags
+ * that map onto config paths. Kept as tables so the loader can name the exact variable or flag in an
+ * error, and `pte help` and the docs can list them from one place.
+ */
+
+/** A path into the config, e.g. ['grpc', 'port']. */
+export type ConfigPath = readonly (string | number)[];
+
+export interface EnvBinding {
+  readonly name: string;
+  readonly path: ConfigPath;
+  readonly kind: 'string' | 'number' | 'list';
+  readonly description: string;
+}
+
+export const ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'PTE_GRPC_HOST', path: ['grpc', 'host'], kind: 'string', description: 'gRPC listen host' },
+  { name: 'PTE_GRPC_PORT', path: ['grpc', 'port'], kind: 'number', description: 'gRPC listen port' },
+  { name: 'PTE_METRICS_HOST', path: ['metrics', 'host'], kind: 'string', description: 'metrics listen host' },
+  { name: 'PTE_METRICS_PORT', path: ['metrics', 'port'], kind: 'number', description: 'metrics listen port' },
+  { name: 'PTE_DATA_DIR', path: ['dataDir'], kind: 'string', description: 'journal and snapshot directory' },
+  { name: 'PTE_LOG_LEVEL', path: ['logLevel'], kind: 'string', description: 'pino log level' },
+  { name: 'PTE_SEED', path: ['seed'], kind: 'string', description: 'base seed of every random draw (uint64)' },
+  { name: 'PTE_MARKET', path: ['market', 'kind'], kind: 'string', description: 'sim or jupiter' },
+  { name: 'PTE_JUPITER_URLS', path: ['market', 'jupiterUrls'], kind: 'list', description: 'Jupiter base URLs, comma-separated, in failover order' },
+  { name: 'PTE_REDIS_URL', path: ['market', 'redisUrl'], kind: 'string', description: 'shared price cache (redis://...)' },
+  { name: 'PTE_PRICE_TTL_MS', path: ['market', 'priceTtlMs'], kind: 'number', description: 'price cache lifetime' },
+  { name: 'QDB_CLIENT_CONF', path: ['questdb', 'conf'], kind: 'string', description: 'QuestDB client configuration string' },
+];
+
+/**
+ * Secrets read from the environment by the module that uses them. They are never part of Config, so
+ * they cannot be printed or logged with it.
+ */
+export const SECRET_ENV = ['JUPITER_API_KEY'] as const;
+
+/** Flags of `pte serve` that map onto config paths; the loader names them in errors. */
+export const FLAG_BINDINGS: readonly { readonly flag: string; readonly path: ConfigPath }[] = [
+  { flag: '--grpc-port', path: ['grpc', 'port'] },
+  { flag: '--metrics-port', path: ['metrics', 'port'] },
+  { flag: '--data-dir', path: ['dataDir'] },
+  { flag: '--market', path: ['market', 'kind'] },
+  { flag: '--jupiter-url', path: ['market', 'jupiterUrls'] },
+  { flag: '--redis-url', path: ['market', 'redisUrl'] },
+  { flag: '--seed', path: ['seed'] },
+  { flag: '--log-level', path: ['logLevel'] },
+];
+
+/** "8080" -> 8080 for numeric settings; anything else is kept so validation can show it as given. */
+export function numberOrText(text: string): number | string {
+  return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : text;
+}

@@ -1,0 +1,130 @@
+/**
+ * Prometheus metrics on an own registry (never prom-client's global one, so two instances in one
+ * process, as in tests, do not collide). The executor sees only the ExecutorMetricsSink port; the
+ * transport gets an RpcMetricsSink; later modules add gauges to `registry` themselves.
+ *
+ * Hot path: labelled children are resolved once and cached, so an observation is a map lookup and
+ * an add, with no label hashing per call.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExecutorMetricsSink, Stage } from '../executor/ports.js';
+
+/** 10 us to 1 s: the pipeline's stages span cache hits (microseconds) to upstream fetches. */
+export const STAGE_BUCKETS_SECONDS: readonly number[] = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
+
+const STAGES: readonly Stage[] = ['validation', 'price_lookup', 'slippage', 'mev', 'portfolio_update', 'journal', 'total'];
+
+/** What the gRPC transport reports: one observation per finished call. */
+export interface RpcMetricsSink {
+  /** code: the gRPC status name ("OK", "INVALID_ARGUMENT", ...). */
+  observeRpc(method: string, code: string, seconds: number): void;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly sink: ExecutorMetricsSink;
+  readonly rpc: RpcMetricsSink;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag, GC). Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+/** Caches one child per label tuple; label values come from closed sets (stages, codes, actions). */
+function cached<C>(make: (key: string) => C): (key: string) => C {
+  const children = new Map<string, C>();
+  return (key) => {
+    let c = children.get(key);
+    if (c === undefined) {
+      c = make(key);
+      children.set(key, c);
+    }
+    return c;
+  };
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const stageHistogram = new Histogram({
+    name: 'pte_stage_duration_seconds',
+    help: 'Duration of each ExecuteTrade pipeline stage',
+    labelNames: ['stage'] as const,
+    buckets: [...STAGE_BUCKETS_SECONDS],
+    registers,
+  });
+  const trades = new Counter({
+    name: 'pte_trades_total',
+    help: 'Trades booked, by action and status',
+    labelNames: ['action', 'status'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'pte_errors_total',
+    help: 'Requests answered with an error, by executor error code',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const priceLookups = new Counter({
+    name: 'pte_price_cache_lookups_total',
+    help: 'Price lookups, by whether the cache answered',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const sideFailures = new Counter({
+    name: 'pte_side_failures_total',
+    help: 'Failures of side paths (MEV, recorder, cache) that did not fail the trade',
+    labelNames: ['component'] as const,
+    registers,
+  });
+  const rpcHistogram = new Histogram({
+    name: 'pte_rpc_duration_seconds',
+    help: 'gRPC call duration as seen by the server, by method and status',
+    labelNames: ['method', 'code'] as const,
+    buckets: [...STAGE_BUCKETS_SECONDS],
+    registers,
+  });
+
+  const stageChild = new Map(STAGES.map((s) => [s, stageHistogram.labels(s)] as const));
+  const tradeChild = cached((key) => {
+    const [action = '', status = ''] = key.split('\u0000');
+    return trades.labels(action, status);
+  });
+  const errorChild = cached((code) => errors.labels(code));
+  const hit = priceLookups.labels('hit');
+  const miss = priceLookups.labels('miss');
+  const sideChild = cached((component) => sideFailures.labels(component));
+  const rpcChild = cached((key) => {
+    const [method = '', code = ''] = key.split('\u0000');
+    return rpcHistogram.labels(method, code);
+  });
+
+  const sink: ExecutorMetricsSink = {
+    observeStage(stage, seconds) {
+      (stageChild.get(stage) ?? stageHistogram.labels(stage)).observe(seconds);
+    },
+    countTrade(action, status) {
+      tradeChild(`${action}\u0000${status}`).inc();
+    },
+    countError(code) {
+      errorChild(code).inc();
+    },
+    countPriceLookup(isHit) {
+      (isHit ? hit : miss).inc();
+    },
+    countSideFailure(component) {
+      sideChild(component).inc();
+    },
+  };
+  const rpc: RpcMetricsSink = {
+    observeRpc(method, code, seconds) {
+      rpcChild(`${method}\u0000${code}`).observe(seconds);
+    },
+  };
+  return { registry, sink, rpc };
+}

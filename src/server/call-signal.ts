@@ -1,0 +1,53 @@
+/**
+ * An AbortSignal for one server call: aborted when the client cancels (or goes away) or when the
+ * call's deadline passes. The executor takes it and abandons work not yet booked, so a trade the
+ * client has given up on is not booked behind its back.
+ */
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { ExecutorError } from '../domain/errors.js';
+
+/** setTimeout's upper bound; a deadline further away than this (~24.8 days) is as good as none. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface CallSignal {
+  readonly signal: AbortSignal;
+  /** Stops the deadline timer and the cancel listener; call when the handler is done. */
+  readonly dispose: () => void;
+}
+
+function deadlineMs(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline'>): number {
+  const d = call.getDeadline();
+  return d instanceof Date ? d.getTime() : d;
+}
+
+export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'on' | 'off'>): CallSignal {
+  const controller = new AbortController();
+  const onCancelled = (): void => {
+    // The client is gone and will never read a status; the reason only matters to logs.
+    controller.abort(new DOMException('the client cancelled the call', 'AbortError'));
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (call.cancelled) {
+    onCancelled();
+  } else {
+    call.on('cancelled', onCancelled);
+    const remaining = deadlineMs(call) - Date.now();
+    if (Number.isFinite(remaining) && remaining < MAX_TIMER_MS) {
+      const onDeadline = (): void => {
+        controller.abort(new ExecutorError('DEADLINE_EXCEEDED', 'the deadline passed before the trade was booked'));
+      };
+      if (remaining <= 0) onDeadline();
+      else {
+        timer = setTimeout(onDeadline, remaining);
+        timer.unref();
+      }
+    }
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      call.off('cancelled', onCancelled);
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The gRPC server: PaperTradeExecutor and Diagnostics on one stack, plus the standard health service
+ * (so orchestrators and load balancers can probe it) and server reflection (so grpcurl and Postman
+ * can call it without the .proto). Everything is wired by hand from the options; no globals.
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
+import type pino from 'pino';
+import type { ExecutorMetricsSink } from '../executor/ports.js';
+import type { Executor } from '../executor/types.js';
+import {
+  DIAGNOSTICS_SERVICE_NAME,
+  EXECUTOR_SERVICE_NAME,
+  LOADER_OPTIONS,
+  loadExecutorPackage,
+  serviceDefinition,
+} from '../client/proto.js';
+import type { RpcMetricsSink } from '../observability/metrics.js';
+import { createDiagnosticsHandlers, createExecutorHandlers } from './handlers.js';
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+export interface GrpcServerOptions {
+  readonly executor: Executor;
+  readonly logger: pino.Logger;
+  readonly metrics?: ExecutorMetricsSink;
+  /** Per-call duration by method and status (observability/metrics.ts `rpc`). */
+  readonly rpcMetrics?: RpcMetricsSink;
+  /** Largest request accepted. Default 4 MiB (gRPC's own default). */
+  readonly maxMessageBytes?: number;
+  /** Trades buffered for one slow StreamTrades reader before its stream is ended. Default 1,000. */
+  readonly maxBufferedStreamTrades?: number;
+}
+
+export interface GrpcServer {
+  /** Binds and serves; resolves with the bound port (the real one when `port` is 0). */
+  start(host: string, port: number): Promise<number>;
+  /**
+   * Reports NOT_SERVING, ends open trade streams, lets in-flight calls finish for up to `graceMs`,
+   * then cancels whatever is left.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Flips the health status of the whole server and of the executor service. */
+  setServing(serving: boolean): void;
+}
+
+/** Services whose health is reported: "" is the whole server, by the protocol's convention. */
+const HEALTH_SERVICES = ['', EXECUTOR_SERVICE_NAME, DIAGNOSTICS_SERVICE_NAME] as const;
+
+let healthPackage: PackageDefinition | undefined;
+
+/**
+ * What reflection describes: our contract plus grpc.health.v1, so a generic client sees every
+ * service this server answers.
+ */
+function reflectionPackage(): PackageDefinition {
+  healthPackage ??= loadSync(healthProtoPath, { ...LOADER_OPTIONS });
+  return { ...healthPackage, ...loadExecutorPackage() };
+}
+
+/** "host:port" with IPv6 literals bracketed, as gRPC's address parser wants. */
+function bindAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const { logger } = options;
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
+  const pkg = loadExecutorPackage();
+  const ctx = {
+    executor: options.executor,
+    logger,
+    metrics: options.metrics,
+    rpcMetrics: options.rpcMetrics,
+    maxBufferedStreamTrades: options.maxBufferedStreamTrades,
+  };
+
+  const executorHandlers = createExecutorHandlers(ctx);
+  server.addService(serviceDefinition(pkg, EXECUTOR_SERVICE_NAME), executorHandlers.implementation);
+  server.addService(serviceDefinition(pkg, DIAGNOSTICS_SERVICE_NAME), createDiagnosticsHandlers(ctx));
+
+  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));
+  health.addToServer(server);
+  new ReflectionService(reflectionPackage()).addToServer(server);
+
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  const setServing = (serving: boolean): void => {
+    const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
+    for (const s of HEALTH_SERVICES) health.setStatus(s, status);
+  };
+
+  return {
+    setServing,
+    start(host, port) {
+      if (started) return Promise.reject(new Error('gRPC server already started'));
+      started = true;
+      return new Promise<number>((resolve, reject) => {
+        server.bindAsync(bindAddress(host, port), ServerCredentials.createInsecure(), (err, bound) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          logger.info({ host, port: bound }, 'gRPC server listening');
+          resolve(bound);
+        });
+      });
+    },
+    shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
+      stopping ??= new Promise<void>((resolve) => {
+        setServing(false);
+        // Trade streams never end on their own; end them so draining can finish.
+        executorHandlers.streams.endAll();
+        const timer = setTimeout(() => {
+          logger.warn({ graceMs }, 'gRPC calls still running after the grace period; cancelling them');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        server.tryShutdown((err) => {
+          clearTimeout(timer);
+          if (err) {
+            logger.warn({ err }, 'gRPC graceful shutdown failed; forcing');
+            server.forceShutdown();
+          }
+          resolve();
+        });
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ratio } from '../domain/ratio.js';
+import { isExecutorError } from '../domain/errors.js';
+import type { TradeRequestMessage } from '../client/proto.js';
+import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeToWire } from './mapping.js';
+import { SOL, USDC, sampleTrade } from './testing/fake-executor.js';
+
+const wireRequest = (over: Partial<TradeRequestMessage> = {}): TradeRequestMessage => ({
+  requestId: 'r',
+  action: 'TRADE_ACTION_BUY',
+  baseToken: 'SOL',
+  quoteToken: 'USDC',
+  amount: '1',
+  isBaseInput: true,
+  priorityFee: '0',
+  simulateMev: false,
+  metadata: null,
+  portfolioId: '',
+  slippageModel: null,
+  mevProtection: 'MEV_PROTECTION_UNSPECIFIED',
+  ...over,
+});
+
+describe('tradeRequestFromWire', () => {
+  it('names every known enum value by its short domain name', () => {
+    expect(tradeRequestFromWire(wireRequest({ action: 'TRADE_ACTION_SWAP' })).action).toBe('SWAP');
+    expect(tradeRequestFromWire(wireRequest({ action: 'TRADE_ACTION_UNSPECIFIED' })).action).toBe('UNSPECIFIED');
+    expect(tradeRequestFromWire(wireRequest({ mevProtection: 'MEV_PROTECTION_JITO_DONTFRONT' })).mevProtection).toBe('JITO_DONTFRONT');
+    expect(tradeRequestFromWire(wireRequest({ mevProtection: 'MEV_PROTECTION_PRIVATE' })).mevProtection).toBe('PRIVATE');
+  });
+
+  it('passes unknown enum numbers through unchanged', () => {
+    const raw = tradeRequestFromWire(wireRequest({ action: 99, mevProtection: 5 }));
+    expect(raw.action).toBe(99);
+    expect(raw.mevProtection).toBe(5);
+  });
+
+  it('keeps optional scalars absent when unset and present when zero', () => {
+    expect(tradeRequestFromWire(wireRequest()).slippageToleranceBps).toBeUndefined();
+    expect(tradeRequestFromWire(wireRequest({ slippageToleranceBps: 0, maxPriceImpactBps: 0 }))).toMatchObject({
+      slippageToleranceBps: 0,
+      maxPriceImpactBps: 0,
+    });
+  });
+
+  it('reads a slippage model spec with absent params as empty params', () => {
+    expect(tradeRequestFromWire(wireRequest({ slippageModel: { name: 'cpmm', params: null } })).slippageModel).toEqual({ name: 'cpmm', params: {} });
+  });
+
+  it('rejects a too-deep slippage_model.params as INVALID_ARGUMENT naming the field', () => {
+    let v: Record<string, unknown> = { fields: { x: { numberValue: 1 } } };
+    for (let i = 0; i < 40; i++) v = { fields: { d: { structValue: v } } };
+    try {
+      tradeRequestFromWire(wireRequest({ slippageModel: { name: 'fixed', params: v as never } }));
+      expect.unreachable();
+    } catch (e) {
+      expect(isExecutorError(e, 'INVALID_ARGUMENT') && e.context.field).toBe('slippage_model.params');
+    }
+  });
+});
+
+describe('tradeToWire', () => {
+  it('rounds the executed price against the trader: BUY up, SELL down; SWAP by direction', () => {
+    const third = ratio(1n, 3n);
+    const buy = tradeToWire(sampleTrade({ executedPrice: third, expectedPrice: third }));
+    expect(buy.executedPrice).toBe('0.333333333333333334');
+    expect(buy.expectedPrice).toBe('0.333333333333333333');
+    const sell = tradeToWire(sampleTrade({ action: 'SELL', input: SOL, output: USDC, executedPrice: third }));
+    expect(sell.executedPrice).toBe('0.333333333333333333');
+    expect(executedPriceRounding({ action: 'SWAP', input: USDC, quote: USDC })).toBe('ceil');
+    expect(executedPriceRounding({ action: 'SWAP', input: SOL, quote: USDC })).toBe('floor');
+  });
+
+  it('formats amounts with each token\'s decimals and a failed trade\'s output as "0"', () => {
+    const t = tradeToWire(sampleTrade({ status: 'FAILED_SLIPPAGE', outputAmount: 0n as never, failureReason: 'slippage 120 bps > tolerance 100 bps' }));
+    expect(t.status).toBe('TRADE_STATUS_FAILED_SLIPPAGE');
+    expect(t.inputAmount).toBe('225.000001');
+    expect(t.outputAmount).toBe('0');
+    expect(t.failureReason).toBe('slippage 120 bps > tolerance 100 bps');
+  });
+});
+
+describe('timestampFromMs', () => {
+  it('splits milliseconds into seconds and nanos, nanos always in [0, 1e9)', () => {
+    expect(timestampFromMs(1_700_000_000_123)).toEqual({ seconds: '1700000000', nanos: 123_000_000 });
+    expect(timestampFromMs(-1)).toEqual({ seconds: '-1', nanos: 999_000_000 });
+    fc.assert(
+      fc.property(fc.integer({ min: -1e15, max: 1e15 }), (ms) => {
+        const ts = timestampFromMs(ms);
+        expect(ts.nanos).toBeGreaterThanOrEqual(0);
+        expect(ts.nanos).toBeLessThan(1e9);
+        expect(Number(ts.seconds) * 1000 + ts.nanos / 1e6).toBe(ms);
+      }),
+    );
+  });
+});
