@@ -9,7 +9,10 @@ import { landingDrift, parseLandingParams } from './domain/slippage/landing.js';
 import { createSlippageRegistry } from './domain/slippage/registry.js';
 import { createRng } from './domain/rng.js';
 import type { JsonValue } from './domain/request.js';
-import { createTokenRegistry } from './domain/tokens.js';
+import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
+import type { LedgerEvent } from './domain/ledger.js';
+import type { PipelineOptions } from './executor/pipeline.js';
+import type { TradeJournal } from './executor/ports.js';
 import { createExecutor, type DriftEvaluator } from './executor/executor.js';
 import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
@@ -44,30 +47,47 @@ function landingDelay(config: Config): DriftEvaluator | undefined {
   };
 }
 
-/** Builds the executor and its parts from the config, without any network listener. */
-export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics): { executor: Executor; market: Market } {
-  const tokens = createTokenRegistry();
-  const market = createMarket(config, tokens, { onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit) });
+/** Steps 4-8 of the pipeline as configured: shared by the live executor and `pte replay --verify`. */
+export function pipelineOptions(config: Config, tokens: TokenRegistry = createTokenRegistry()): PipelineOptions {
   const fees: FeeSchedule = {
     signatureLamports: BigInt(config.fees.signatureLamports),
     rentLamports: BigInt(config.fees.rentLamports),
     chargeRent: config.fees.chargeRent,
   };
+  const slippage = createSlippageRegistry();
+  slippage.create(config.slippage.model, 'config.slippage.model'); // a bad default model fails at start, not on the first trade
+  return {
+    slippage,
+    defaultSlippageModel: config.slippage.model,
+    defaultToleranceBps: config.slippage.defaultToleranceBps,
+    nearToleranceRatio: config.warnings.nearToleranceRatio,
+    fees,
+    sol: tokens.sol,
+    drift: landingDelay(config),
+    mev: createMevEvaluator(resolveMevParams(config.mev.params, undefined, 'config.mev.params'), config.mev.regime),
+  };
+}
+
+export interface BuildOptions {
+  readonly journal?: TradeJournal;
+  readonly recovered?: Iterable<LedgerEvent>;
+}
+
+/** Builds the executor and its parts from the config, without any network listener. */
+export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics, parts: BuildOptions = {}): { executor: Executor; market: Market } {
+  const tokens = createTokenRegistry();
+  const market = createMarket(config, tokens, { onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit) });
   const executor = createExecutor({
     tokens,
     prices: market.prices,
-    slippage: createSlippageRegistry(),
-    defaultSlippageModel: config.slippage.model,
-    defaultToleranceBps: config.slippage.defaultToleranceBps,
-    fees,
+    pipeline: pipelineOptions(config, tokens),
     startingBalances: (id) => config.portfolios.byId[id]?.startingBalances ?? config.portfolios.startingBalances,
     seed: config.seed,
-    journal: createMemoryJournal(),
+    journal: parts.journal ?? createMemoryJournal(),
     log: logger,
     metrics: metrics.sink,
-    warnings: config.warnings,
-    drift: landingDelay(config),
-    mev: createMevEvaluator(resolveMevParams(config.mev.params, undefined, 'config.mev.params'), config.mev.regime),
+    slowExecutionMs: config.warnings.slowExecutionMs,
+    ...(parts.recovered ? { recovered: parts.recovered } : {}),
   });
   return { executor, market };
 }

@@ -133,3 +133,12 @@ export function toNumber(r: Ratio): number {
   const scaled = (r.n * 10n ** 18n) / r.d;
   return Number(scaled) / 1e18;
 }
+
+/** Exact text form, "n/d": what the journal records, so a replay reads back the very same value. */
+export const ratioToString = (r: Ratio): string => `${r.n}/${r.d}`;
+
+export function ratioFromString(s: string): Ratio {
+  const m = /^(-?\d+)\/(\d+)$/.exec(s);
+  if (!m) throw new RangeError(`not an exact ratio: ${JSON.stringify(s)}`);
+  return ratio(BigInt(m[1] ?? '0'), BigInt(m[2] ?? '1'));
+}

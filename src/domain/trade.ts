@@ -37,14 +37,28 @@ export const NO_MEV: MevOutcome = {
  * What a trade was priced from: enough to re-execute it with no network and get the same result.
  */
 export interface TradeInputs {
-  /** USD price of base and quote, exact decimal strings. */
+  /** The request's amount in base units of base (is_base_input) or quote. */
+  readonly amount: string;
+  readonly isBaseInput: boolean;
+  readonly maxPriceImpactBps: number | undefined;
+  /** Canonical payload fingerprint: the idempotency check after a restart compares against it. */
+  readonly fingerprint: string;
+  /** USD price of base and quote, exact ratios as "n/d". */
   readonly baseUsd: string;
   readonly quoteUsd: string;
   readonly baseLiquidityUsd: string | undefined;
   readonly quoteLiquidityUsd: string | undefined;
   /** The route quote a SWAP was priced on, amounts in base units. */
+  readonly priceSource: string;
   readonly quote:
-    | { readonly inAmount: string; readonly outAmount: string; readonly priceImpact: string; readonly route: readonly RouteHop[] }
+    | {
+        readonly inAmount: string;
+        readonly outAmount: string;
+        /** Exact ratio "n/d". */
+        readonly priceImpact: string;
+        readonly route: readonly RouteHop[];
+        readonly source: string;
+      }
     | undefined;
   readonly slippageModel: SlippageModelSpec;
   readonly slippageToleranceBps: number;

@@ -125,7 +125,7 @@ describe('executeTrade', () => {
   });
 
   it('landing drift adds to the model slippage before the tolerance check', async () => {
-    const { executor } = testExecutor({ drift: () => ({ fraction: fromBps(60), explanation: 'landed 3 slots late' }) });
+    const { executor } = testExecutor({}, { drift: () => ({ fraction: fromBps(60), explanation: 'landed 3 slots late' }) });
     const passes = await executor.executeTrade(buy({ slippageToleranceBps: 160 }));
     const fails = await executor.executeTrade(buy({ slippageToleranceBps: 150 }));
     expect(passes.trade.status).toBe('FILLED');
@@ -143,12 +143,14 @@ describe('executeTrade', () => {
       countPriceLookup: () => undefined,
       countSideFailure: (c) => failures.push(c),
     };
-    const { executor } = testExecutor({
-      metrics: sink,
-      mev: () => {
-        throw new Error('boom');
+    const { executor } = testExecutor(
+      { metrics: sink },
+      {
+        mev: () => {
+          throw new Error('boom');
+        },
       },
-    });
+    );
     const r = await executor.executeTrade(buy({ simulateMev: true }));
     expect(r.trade.status).toBe('FILLED');
     expect(r.trade.mevImpactBps).toBe(0);
@@ -157,9 +159,10 @@ describe('executeTrade', () => {
   });
 
   it('a simulated revert is FAILED_MEV with the fee charged', async () => {
-    const { executor } = testExecutor({
-      mev: () => ({ outcome: { ...NO_MEV, simulated: true, attacked: true, reverted: true, attackProbability: 1 }, lossFraction: ZERO, warnings: [] }),
-    });
+    const { executor } = testExecutor(
+      {},
+      { mev: () => ({ outcome: { ...NO_MEV, simulated: true, attacked: true, reverted: true, attackProbability: 1 }, lossFraction: ZERO, warnings: [] }) },
+    );
     const r = await executor.executeTrade(buy({ simulateMev: true }));
     expect(r.trade.status).toBe('FAILED_MEV');
     expect(balance(r.portfolio, 'USDC')).toBe('10000000000');

@@ -1,94 +1,47 @@
-import { createHash } from 'node:crypto';
 import { parseBalance } from '../domain/amount.js';
 import { ExecutorError, invalidArgument } from '../domain/errors.js';
-import { networkFee, type FeeSchedule } from '../domain/fees.js';
 import { applyEvent, type LedgerEvent, type PortfolioState, type StartingBalance } from '../domain/ledger.js';
-import type { QuoteRequest, RouteQuote, UsdPrice } from '../domain/market.js';
-import { fillTrade, nanoUsd, priceTrade, sides, toBps, type PricedTrade } from '../domain/pricing.js';
-import { add, cmp, fromBps, toDecimalString, ZERO, type Ratio } from '../domain/ratio.js';
-import type { RawTradeRequest, SlippageModelSpec, TradeRequest, TradeStatus } from '../domain/request.js';
-import { createRng, deriveSeed } from '../domain/rng.js';
-import type { SlippageRegistry } from '../domain/slippage/registry.js';
+import type { QuoteRequest, UsdPrice } from '../domain/market.js';
+import { nanoUsd, sides } from '../domain/pricing.js';
+import { ratioToString } from '../domain/ratio.js';
+import type { RawTradeRequest, TradeRequest } from '../domain/request.js';
+import { deriveSeed } from '../domain/rng.js';
 import type { Mint, TokenRegistry } from '../domain/tokens.js';
-import { NO_MEV, type MevOutcome, type Trade, type TradeInputs } from '../domain/trade.js';
+import type { Trade } from '../domain/trade.js';
 import { requestFingerprint, validatePortfolioId, validateTradeRequest } from '../domain/validation.js';
 import { createKeyedMutex } from './keyed-mutex.js';
+import { buildTrade, draftTrade, type MarketSnapshot, type PipelineOptions } from './pipeline.js';
 import type { ExecutorMetricsSink, Log, PriceProvider, Stage, TradeJournal, TradeRecorder } from './ports.js';
 import { summarize } from './summary.js';
 import type { ExecuteOptions, ExecutionMetrics, Executor, PortfolioSummary, TradePage, TradeResult } from './types.js';
 
-/** What the MEV stage sees: the trade as priced and slipped, before any attack. */
-export interface MevContext {
-  readonly request: TradeRequest;
-  readonly priced: PricedTrade;
-  /** Adverse fraction already applied by the slippage model (the drift the attacker cannot take). */
-  readonly slippage: Ratio;
-  readonly tolerance: Ratio;
-  readonly seed: bigint;
-}
-
-export interface MevVerdict {
-  readonly outcome: MevOutcome;
-  /** Extra adverse fraction taken by the attack; never more than tolerance - slippage. */
-  readonly lossFraction: Ratio;
-  readonly warnings: readonly string[];
-}
-
-/** The MEV simulation as the executor uses it (step 6); a failure here never fails the trade. */
-export type MevEvaluator = (ctx: MevContext) => MevVerdict;
-
-/** An extra adverse drift applied after the slippage model (e.g. the landing delay). */
-export type DriftEvaluator = (ctx: { readonly request: TradeRequest; readonly priced: PricedTrade; readonly seed: bigint }) => {
-  readonly fraction: Ratio;
-  readonly explanation: string;
-};
+export type { DriftEvaluator, MevEvaluator } from './pipeline.js';
 
 export interface ExecutorOptions {
   readonly tokens: TokenRegistry;
   readonly prices: PriceProvider;
-  readonly slippage: SlippageRegistry;
-  readonly defaultSlippageModel: SlippageModelSpec;
-  /** Applied when a request carries no slippage_tolerance_bps. */
-  readonly defaultToleranceBps: number;
-  readonly fees: FeeSchedule;
+  /** Steps 4-8: models, fees, MEV, drift (see pipeline.ts). */
+  readonly pipeline: PipelineOptions;
   /** Starting balances of a portfolio: symbol or mint -> decimal amount. */
   readonly startingBalances: (portfolioId: string) => Readonly<Record<string, string>>;
   /** The configured seed; each trade's seed is derived from it and the request_id. */
   readonly seed: bigint;
   readonly journal: TradeJournal;
   readonly log: Log;
-  readonly recorder?: TradeRecorder;
-  readonly metrics?: ExecutorMetricsSink;
-  readonly mev?: MevEvaluator;
-  readonly drift?: DriftEvaluator | undefined;
-  readonly warnings?: { readonly slowExecutionMs: number; readonly nearToleranceRatio: number };
+  readonly recorder?: TradeRecorder | undefined;
+  readonly metrics?: ExecutorMetricsSink | undefined;
+  /** A trade slower than this end to end gets a warning. Default 50 ms. */
+  readonly slowExecutionMs?: number;
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;
-  /** State recovered from the journal at start-up, if any. */
-  readonly recovered?: readonly LedgerEvent[];
+  /** Ledger events recovered from the journal at start-up, applied before serving. */
+  readonly recovered?: Iterable<LedgerEvent>;
 }
 
 interface PortfolioEntry {
   state: PortfolioState;
   /** Oldest first. */
   readonly trades: Trade[];
-}
-
-interface Draft {
-  readonly request: TradeRequest;
-  readonly priced: PricedTrade;
-  readonly quote: RouteQuote | undefined;
-  readonly prices: { readonly base: UsdPrice; readonly quote: UsdPrice };
-  readonly status: TradeStatus;
-  readonly failureReason: string | undefined;
-  readonly slippage: Ratio;
-  readonly slippageExplanation: string;
-  readonly modelSpec: SlippageModelSpec;
-  readonly toleranceBps: number;
-  readonly mev: MevOutcome;
-  readonly mevLoss: Ratio;
-  readonly seed: bigint;
-  readonly warnings: string[];
 }
 
 const DEFAULT_PAGE = 50;
@@ -99,7 +52,8 @@ const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 100
 export function createExecutor(options: ExecutorOptions): Executor {
   const { tokens, prices, journal, log, metrics } = options;
   const now = options.now ?? Date.now;
-  const warnCfg = options.warnings ?? { slowExecutionMs: 50, nearToleranceRatio: 0.8 };
+  const slowExecutionMs = options.slowExecutionMs ?? 50;
+  const pipeline = options.pipeline;
   const portfolios = new Map<string, PortfolioEntry>();
   const mutex = createKeyedMutex();
   /** Per portfolio: request_id -> fingerprint and the (possibly in-flight) result. */
@@ -185,200 +139,50 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return summarize(state, tokens, map, prices.sourceName);
   }
 
-  /** Steps 3-7: everything that is pure given prices, clock and seed. */
-  async function draft(request: TradeRequest, t0: bigint, timings: Partial<Record<Stage, number>>, fetch: { cacheHit: boolean; attempts: number }): Promise<Draft> {
+  /** Step 3: market data for the request; steps 4-7 then run on it in the pure pipeline. */
+  async function priceRequest(request: TradeRequest): Promise<{ market: MarketSnapshot; cacheHit: boolean; attempts: number }> {
     const { input, output } = sides(request);
-    const seed = deriveSeed(options.seed, request.requestId);
-    const tolerance = request.slippageToleranceBps ?? options.defaultToleranceBps;
     const quoteRequest: QuoteRequest | undefined =
       request.action === 'SWAP'
-        ? { inputMint: input.mint, outputMint: output.mint, amount: request.amount, swapMode: 'ExactIn', slippageBps: tolerance }
+        ? {
+            inputMint: input.mint,
+            outputMint: output.mint,
+            amount: request.amount,
+            swapMode: 'ExactIn',
+            slippageBps: request.slippageToleranceBps ?? pipeline.defaultToleranceBps,
+          }
         : undefined;
     const [usd, quoteLookup] = await Promise.all([
       usdPrices([request.base.mint, request.quote.mint]),
       quoteRequest ? prices.getQuote(quoteRequest) : Promise.resolve(undefined),
     ]);
-    fetch.cacheHit = usd.cacheHit;
-    fetch.attempts = usd.attempts + (quoteLookup?.attempts ?? 0);
-    const basePrice = usd.map.get(request.base.mint);
-    const quotePrice = usd.map.get(request.quote.mint);
-    if (!basePrice || !quotePrice) throw new ExecutorError('PRICE_UNAVAILABLE', 'price lookup returned no price');
-    const t1 = process.hrtime.bigint();
-    timings.price_lookup = elapsedUs(t0, t1);
-
-    const quote = quoteLookup?.quote;
-    const priced = priceTrade(request, basePrice, quotePrice, quote);
-    log.debug(
-      { base_usd: toDecimalString(basePrice.usd, 12, 'floor'), quote_usd: toDecimalString(quotePrice.usd, 12, 'floor'), expected_price: toDecimalString(priced.expectedPrice, 12, 'floor'), source: basePrice.source, cache_hit: usd.cacheHit },
-      'priced',
-    );
-
-    // Step 5: slippage model (and landing drift), from the trade's own seeded stream.
-    const modelSpec = request.slippageModel ?? options.defaultSlippageModel;
-    const model = options.slippage.create(modelSpec, request.slippageModel ? 'slippage_model' : 'config.slippage.model');
-    const slipped = model.apply({
-      action: request.action,
-      input,
-      output,
-      base: request.base,
-      quote: request.quote,
-      tradeUsd: priced.tradeUsd,
-      priceImpact: priced.priceImpact,
-      liquidityUsd: priced.liquidityUsd,
-      quoted: quote !== undefined,
-      priorityFeeLamports: request.priorityFee,
-      rng: createRng(seed, 'slippage'),
-    });
-    let slippage = slipped.fraction;
-    let slippageExplanation = slipped.explanation;
-    if (options.drift) {
-      const drift = options.drift({ request, priced, seed });
-      slippage = add(slippage, drift.fraction);
-      slippageExplanation = `${slippageExplanation}; ${drift.explanation}`;
-    }
-    const t2 = process.hrtime.bigint();
-    timings.slippage = elapsedUs(t1, t2);
-
-    // Step 7 (guards), before MEV: a live client would not even send a trade above its impact limit.
-    const warnings: string[] = [];
-    const impactBps = toBps(priced.priceImpact);
-    if (request.maxPriceImpactBps !== undefined && cmp(priced.priceImpact, fromBps(request.maxPriceImpactBps)) > 0) {
-      throw new ExecutorError(
-        'PRICE_IMPACT_TOO_HIGH',
-        `max_price_impact_bps: price impact ${impactBps.toFixed(2)} bps exceeds the limit of ${request.maxPriceImpactBps} bps`,
-        { field: 'max_price_impact_bps', priceImpactBps: impactBps },
-      );
-    }
-    const toleranceFraction = fromBps(tolerance);
-    let status: TradeStatus = 'FILLED';
-    let failureReason: string | undefined;
-    const slippageBps = toBps(slippage);
-    if (cmp(slippage, toleranceFraction) > 0) {
-      status = 'FAILED_SLIPPAGE';
-      failureReason = `slippage ${slippageBps.toFixed(2)} bps exceeds the tolerance of ${tolerance} bps`;
-    } else if (tolerance > 0 && slippageBps >= tolerance * warnCfg.nearToleranceRatio) {
-      warnings.push(`slippage ${slippageBps.toFixed(2)} bps is close to the tolerance of ${tolerance} bps`);
-    }
-
-    // Step 6: MEV, only on request, only on a trade that would land.
-    let mev = NO_MEV;
-    let mevLoss = ZERO;
-    if (request.simulateMev && status === 'FILLED') {
-      if (!options.mev) {
-        warnings.push('MEV simulation was requested but is not enabled on this server');
-      } else {
-        try {
-          const verdict = options.mev({ request, priced, slippage, tolerance: toleranceFraction, seed });
-          mev = verdict.outcome;
-          mevLoss = verdict.lossFraction;
-          warnings.push(...verdict.warnings);
-          if (mev.reverted) {
-            status = 'FAILED_MEV';
-            failureReason = 'a simulated sandwich attack made the swap revert';
-          }
-          if (mev.attacked) log.warn({ loss_usd: mev.lossUsd, reverted: mev.reverted }, 'simulated sandwich attack');
-        } catch (err) {
-          metrics?.countSideFailure('mev');
-          log.error({ err }, 'MEV simulation failed; the trade continues without MEV impact');
-          warnings.push('MEV simulation failed; the trade was executed without MEV impact');
-        }
-      }
-    }
-    timings.mev = elapsedUs(t2, process.hrtime.bigint());
-    if (impactBps > 100) warnings.push(`price impact ${impactBps.toFixed(2)} bps: consider splitting the trade`);
-    if (basePrice.source === 'sim') warnings.push('prices are simulated (market: sim), not live market prices');
+    const base = usd.map.get(request.base.mint);
+    const quote = usd.map.get(request.quote.mint);
+    if (!base || !quote) throw new ExecutorError('PRICE_UNAVAILABLE', 'price lookup returned no price');
+    log.debug({ request_id: request.requestId, base_usd: ratioToString(base.usd), quote_usd: ratioToString(quote.usd), source: base.source, cache_hit: usd.cacheHit }, 'priced');
     return {
-      request,
-      priced,
-      quote,
-      prices: { base: basePrice, quote: quotePrice },
-      status,
-      failureReason,
-      slippage,
-      slippageExplanation,
-      modelSpec,
-      toleranceBps: tolerance,
-      mev,
-      mevLoss,
-      seed,
-      warnings,
+      market: { base, quote, route: quoteLookup?.quote },
+      cacheHit: usd.cacheHit,
+      attempts: usd.attempts + (quoteLookup?.attempts ?? 0),
     };
   }
 
-  /** Step 8: the trade record, given the portfolio's state (rent depends on its open accounts). */
-  function buildTrade(d: Draft, state: PortfolioState): Trade {
-    const r = d.request;
-    const adverse = add(d.slippage, d.mevLoss);
-    const fill = fillTrade(r, d.priced, d.quote, adverse);
-    const { input, output } = d.priced;
-    if (fill.outputAmount === 0n || fill.inputAmount === 0n) {
-      throw invalidArgument('amount', `too small: the trade would ${fill.outputAmount === 0n ? 'receive' : 'pay'} less than one base unit`);
-    }
-    const filled = d.status === 'FILLED';
-    const opensAccount = filled && output.mint !== sol.mint && !state.accounts.has(output.mint);
-    const fees = networkFee(options.fees, r.priorityFee, opensAccount);
-    const sequence = state.sequence + 1;
-    const inputs: TradeInputs = {
-      baseUsd: toDecimalString(d.prices.base.usd, 18, 'floor'),
-      quoteUsd: toDecimalString(d.prices.quote.usd, 18, 'floor'),
-      baseLiquidityUsd: d.prices.base.liquidityUsd && toDecimalString(d.prices.base.liquidityUsd, 6, 'floor'),
-      quoteLiquidityUsd: d.prices.quote.liquidityUsd && toDecimalString(d.prices.quote.liquidityUsd, 6, 'floor'),
-      quote: d.quote && {
-        inAmount: d.quote.inAmount.toString(),
-        outAmount: d.quote.outAmount.toString(),
-        priceImpact: toDecimalString(d.quote.priceImpact, 18, 'floor'),
-        route: d.quote.route,
-      },
-      slippageModel: d.modelSpec,
-      slippageToleranceBps: d.toleranceBps,
-      priorityFee: r.priorityFee.toString(),
-      simulateMev: r.simulateMev,
-      mevProtection: r.mevProtection,
-    };
-    return {
-      tradeId: tradeIdOf(r.portfolioId, r.requestId),
-      requestId: r.requestId,
-      portfolioId: r.portfolioId,
-      sequence,
-      action: r.action,
-      status: d.status,
-      base: r.base,
-      quote: r.quote,
-      input,
-      output,
-      inputAmount: fill.inputAmount,
-      outputAmount: filled ? fill.outputAmount : (0n as typeof fill.outputAmount),
-      expectedPrice: d.priced.expectedPrice,
-      executedPrice: fill.executedPrice,
-      slippageBps: toBps(d.slippage),
-      mevImpactBps: toBps(d.mevLoss),
-      priceImpactBps: toBps(d.priced.priceImpact),
-      fees,
-      executedAtMs: now(),
-      priceSource: d.prices.base.source,
-      mev: d.mev,
-      slippageModel: d.modelSpec.name,
-      slippageExplanation: d.slippageExplanation,
-      seed: d.seed,
-      route: d.quote?.route ?? [],
-      failureReason: d.failureReason,
-      inputValueNanoUsd: nanoUsd(fill.inputAmount, input.decimals, d.priced.inputUsdPrice),
-      inputs,
-      warnings: d.warnings,
-    };
-  }
-
-  async function execute(request: TradeRequest, t0: bigint, validationUs: number, signal: AbortSignal | undefined): Promise<TradeResult> {
+  async function execute(request: TradeRequest, fingerprint: string, t0: bigint, validationUs: number, signal: AbortSignal | undefined): Promise<TradeResult> {
     const timings: Partial<Record<Stage, number>> = { validation: validationUs };
-    const fetch = { cacheHit: false, attempts: 0 };
-    const d = await draft(request, process.hrtime.bigint(), timings, fetch);
     const rlog = log.child({ request_id: request.requestId });
+    const tPrice = process.hrtime.bigint();
+    const fetch = await priceRequest(request);
+    timings.price_lookup = elapsedUs(tPrice, process.hrtime.bigint());
+    const d = draftTrade(request, fingerprint, fetch.market, deriveSeed(options.seed, request.requestId), pipeline, rlog);
+    timings.slippage = d.slippageUs;
+    timings.mev = d.mevUs;
+    if (d.mevFailed) metrics?.countSideFailure('mev');
 
     const { trade, entry, tLock, tJournal, tDone } = await mutex.run(request.portfolioId, async () => {
       if (signal?.aborted) throw new ExecutorError('DEADLINE_EXCEEDED', 'the request was cancelled or its deadline passed before the trade was booked');
       const tLock = process.hrtime.bigint();
       const entry = await ensurePortfolio(request.portfolioId);
-      const trade = buildTrade(d, entry.state);
+      const trade = buildTrade(d, entry.state, pipeline, now());
       const tJournal = process.hrtime.bigint();
       await commit(entry, { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade });
       entry.trades.push(trade);
@@ -406,8 +210,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const totalUs = elapsedUs(t0, process.hrtime.bigint());
     timings.total = totalUs;
     const warnings = [...trade.warnings];
-    if (totalUs / 1000 > warnCfg.slowExecutionMs) {
-      warnings.push(`slow execution: ${(totalUs / 1000).toFixed(1)} ms (threshold ${warnCfg.slowExecutionMs} ms)`);
+    if (totalUs / 1000 > slowExecutionMs) {
+      warnings.push(`slow execution: ${(totalUs / 1000).toFixed(1)} ms (threshold ${slowExecutionMs} ms)`);
       rlog.warn({ total_us: totalUs }, 'slow execution');
     }
     if (trade.status === 'FAILED_SLIPPAGE') rlog.warn({ slippage_bps: trade.slippageBps, tolerance_bps: d.toleranceBps }, 'fill worse than tolerance');
@@ -469,7 +273,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         }
         return seen.result;
       }
-      const result = execute(request, t0, validationUs, opts.signal);
+      const result = execute(request, fingerprint, t0, validationUs, opts.signal);
       const ids = byId;
       ids.set(request.requestId, { fingerprint, result });
       try {
@@ -540,10 +344,3 @@ export function createExecutor(options: ExecutorOptions): Executor {
     },
   };
 }
-
-/** A stable id for the trade of (portfolio, request_id): the same request always names the same trade. */
-export function tradeIdOf(portfolioId: string, requestId: string): string {
-  const h = createHash('sha256').update(`${portfolioId}\u0000${requestId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-

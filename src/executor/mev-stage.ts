@@ -3,7 +3,7 @@ import { simulateSandwich } from '../domain/mev/simulator.js';
 import { fromNumber, min, mul, ONE, sub, toDecimalString, toNumber, ZERO } from '../domain/ratio.js';
 import { createRng } from '../domain/rng.js';
 import type { TokenClass } from '../domain/tokens.js';
-import type { MevEvaluator } from './executor.js';
+import type { MevEvaluator } from './pipeline.js';
 
 const CLASS_RISK: Readonly<Record<TokenClass, number>> = { stable: 0, major: 1, mid: 2, meme: 3 };
 

@@ -7,6 +7,7 @@ import { DEFAULT_FEES } from '../domain/fees.js';
 import { createTokenRegistry, type Mint } from '../domain/tokens.js';
 import { createMemoryJournal, type MemoryJournal } from '../store/memory-journal.js';
 import { createExecutor, type ExecutorOptions } from './executor.js';
+import type { PipelineOptions } from './pipeline.js';
 import type { Log, PriceProvider } from './ports.js';
 import type { Executor } from './types.js';
 
@@ -53,15 +54,24 @@ export const silentLog: Log = {
   child: () => silentLog,
 };
 
-export function testExecutor(overrides: Partial<ExecutorOptions> = {}): { executor: Executor; journal: MemoryJournal } {
+export function testExecutor(
+  overrides: Partial<ExecutorOptions> = {},
+  pipeline?: Pick<PipelineOptions, 'mev' | 'drift'>,
+): { executor: Executor; journal: MemoryJournal } {
   const journal = createMemoryJournal();
   const executor = createExecutor({
     tokens: createTokenRegistry(),
     prices: fixedPrices({ SOL: '150', USDC: '1', JUP: '0.85', BONK: '0.00002' }),
-    slippage: createSlippageRegistry(),
-    defaultSlippageModel: { name: 'fixed', params: { bps: 100 } },
-    defaultToleranceBps: 300,
-    fees: DEFAULT_FEES,
+    pipeline: {
+      slippage: createSlippageRegistry(),
+      defaultSlippageModel: { name: 'fixed', params: { bps: 100 } },
+      defaultToleranceBps: 300,
+      nearToleranceRatio: 0.8,
+      fees: DEFAULT_FEES,
+      sol: createTokenRegistry().sol,
+      mev: pipeline?.mev,
+      drift: pipeline?.drift,
+    },
     startingBalances: () => ({ SOL: '100', USDC: '10000' }),
     seed: 1n,
     journal,
