@@ -9,7 +9,7 @@ import { add, cmp, fromBps, ratioFromString, ratioToString, ZERO, type Ratio } f
 import type { SlippageModelSpec, TradeRequest, TradeStatus } from '../domain/request.js';
 import { createRng } from '../domain/rng.js';
 import type { SlippageRegistry } from '../domain/slippage/registry.js';
-import type { Mint, Token } from '../domain/tokens.js';
+import type { Token } from '../domain/tokens.js';
 import { NO_MEV, type MevOutcome, type Trade, type TradeInputs } from '../domain/trade.js';
 import type { Log } from './ports.js';
 
@@ -292,7 +292,7 @@ export function recordedRequest(t: Trade): TradeRequest {
 export function recordedMarket(t: Trade): MarketSnapshot {
   const i = t.inputs;
   const usd = (token: Token, price: string, liquidity: string | undefined): UsdPrice => ({
-    mint: token.mint as Mint,
+    mint: token.mint,
     usd: ratioFromString(price),
     liquidityUsd: liquidity === undefined ? undefined : ratioFromString(liquidity),
     source: i.priceSource,
