@@ -19,15 +19,29 @@ function gcd(a: bigint, b: bigint): bigint {
   return x;
 }
 
-/** Builds n/d in lowest terms. */
+/**
+ * Reduction is skipped while both terms stay below 2^256: bigint arithmetic on such numbers is cheap,
+ * while Euclid's gcd on every operation was the hottest spot of a trade. Equality goes through cmp
+ * (cross-multiplication), so an unreduced value is the same number; terms are reduced once they grow.
+ */
+const REDUCE_ABOVE = 1n << 256n;
+
+/** Builds n/d (reduced to lowest terms once its terms grow large). */
 export function ratio(n: bigint, d = 1n): Ratio {
   if (d === 0n) throw new RangeError('ratio: zero denominator');
   if (d < 0n) {
     n = -n;
     d = -d;
   }
+  if (d < REDUCE_ABOVE && n < REDUCE_ABOVE && n > -REDUCE_ABOVE) return { n, d };
   const g = gcd(n, d);
   return g > 1n ? { n: n / g, d: d / g } : { n, d };
+}
+
+/** n/d in lowest terms, always. */
+export function reduced(r: Ratio): Ratio {
+  const g = gcd(r.n, r.d);
+  return g > 1n ? { n: r.n / g, d: r.d / g } : r;
 }
 
 export const ZERO: Ratio = { n: 0n, d: 1n };
@@ -135,7 +149,10 @@ export function toNumber(r: Ratio): number {
 }
 
 /** Exact text form, "n/d": what the journal records, so a replay reads back the very same value. */
-export const ratioToString = (r: Ratio): string => `${r.n}/${r.d}`;
+export const ratioToString = (r: Ratio): string => {
+  const x = reduced(r);
+  return `${x.n}/${x.d}`;
+};
 
 export function ratioFromString(s: string): Ratio {
   const m = /^(-?\d+)\/(\d+)$/.exec(s);

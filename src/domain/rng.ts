@@ -25,17 +25,27 @@ export function deriveSeed(configSeed: bigint, requestId: string): bigint {
   return h.readBigUInt64BE(0) & UINT64_MASK;
 }
 
-/** A generator for one named stream of `seed`. */
+/**
+ * A generator for one named stream of `seed`. The stream's state is derived on the first draw, so a
+ * model that draws nothing (fixed slippage) costs no hashing.
+ */
 export function createRng(seed: bigint, stream: string): Rng {
-  const h = createHash('sha256').update(`${seed}:${stream}`).digest();
-  const state: number[] = [h.readInt32BE(0), h.readInt32BE(4), h.readInt32BE(8), h.readInt32BE(12)];
-  if (!state.some((x) => x !== 0)) state[0] = 1; // xoroshiro's all-zero state is a fixed point
-  return fromGenerator(xoroshiro128plusFromState(state));
+  let g: RandomGenerator | undefined;
+  const generator = (): RandomGenerator => {
+    if (!g) {
+      const h = createHash('sha256').update(`${seed}:${stream}`).digest();
+      const state: number[] = [h.readInt32BE(0), h.readInt32BE(4), h.readInt32BE(8), h.readInt32BE(12)];
+      if (!state.some((x) => x !== 0)) state[0] = 1; // xoroshiro's all-zero state is a fixed point
+      g = xoroshiro128plusFromState(state);
+    }
+    return g;
+  };
+  return fromGenerator(generator);
 }
 
-function fromGenerator(g: RandomGenerator): Rng {
+function fromGenerator(g: () => RandomGenerator): Rng {
   let spare: number | undefined;
-  const next = (): number => uniformFloat64(g);
+  const next = (): number => uniformFloat64(g());
   const normal = (): number => {
     if (spare !== undefined) {
       const s = spare;

@@ -8,6 +8,7 @@ import { fillTrade, nanoUsd, priceTrade, toBps, type PricedTrade } from '../doma
 import { add, cmp, fromBps, ratioFromString, ratioToString, ZERO, type Ratio } from '../domain/ratio.js';
 import type { SlippageModelSpec, TradeRequest, TradeStatus } from '../domain/request.js';
 import { createRng } from '../domain/rng.js';
+import type { SlippageModel } from '../domain/slippage/model.js';
 import type { SlippageRegistry } from '../domain/slippage/registry.js';
 import type { Token } from '../domain/tokens.js';
 import { NO_MEV, type MevOutcome, type Trade, type TradeInputs } from '../domain/trade.js';
@@ -91,6 +92,17 @@ export interface Draft {
 
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
 
+/** The configured default model, built once per pipeline rather than looked up on every trade. */
+const defaults = new WeakMap<PipelineOptions, SlippageModel>();
+function defaultModel(opts: PipelineOptions): SlippageModel {
+  let m = defaults.get(opts);
+  if (!m) {
+    m = opts.slippage.create(opts.defaultSlippageModel, 'config.slippage.model');
+    defaults.set(opts, m);
+  }
+  return m;
+}
+
 /**
  * Steps 4-7: expected price, slippage model (and landing drift), MEV, guards. Throws
  * PRICE_IMPACT_TOO_HIGH (before any fee) and INVALID_ARGUMENT for a bad model; a fill worse than the
@@ -101,7 +113,7 @@ export function draftTrade(request: TradeRequest, fingerprint: string, market: M
   const priced = priceTrade(request, market.base, market.quote, market.route);
   const tolerance = request.slippageToleranceBps ?? opts.defaultToleranceBps;
   const modelSpec = request.slippageModel ?? opts.defaultSlippageModel;
-  const model = opts.slippage.create(modelSpec, request.slippageModel ? 'slippage_model' : 'config.slippage.model');
+  const model = request.slippageModel ? opts.slippage.create(modelSpec, 'slippage_model') : defaultModel(opts);
   const slipped = model.apply({
     action: request.action,
     input: priced.input,
