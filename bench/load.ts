@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Metadata, type Client } from '@grpc/grpc-js';
 import { build, type Histogram } from 'hdr-histogram-js';
-import type { ExecutorClient, TradeResultMessage } from '../src/client/index.js';
+import type { TradeResultMessage } from '../src/client/index.js';
+import { diagnosticsMethods, executorMethods, type TradeRequestMessage } from '../src/client/proto.js';
 
 /** Per-stage server-side timings, as reported in every TradeResult. */
 export const STAGES = ['validationUs', 'priceLookupUs', 'slippageUs', 'mevUs', 'portfolioUpdateUs', 'journalUs', 'totalUs'] as const;
@@ -53,22 +55,49 @@ export async function closedLoop(
   return { concurrency, requests, errors, seconds: Number(process.hrtime.bigint() - start) / 1e9, latency, stages };
 }
 
+/**
+ * One unary call that leaves the response encoded. The load generator shares the machine's two cores
+ * with the server; decoding every response would make it, not the server, the bottleneck. A sample of
+ * trade responses (1 in SAMPLE_EVERY) is decoded for the server's stage timings.
+ */
+function rawUnary(client: Client, path: string, serialize: (req: never) => Buffer, req: unknown): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(path, serialize as (r: unknown) => Buffer, (b: Buffer) => b, req, new Metadata(), {}, (err, res) => {
+      if (err) reject(err);
+      else resolve(res ?? Buffer.alloc(0));
+    });
+  });
+}
+
+const SAMPLE_EVERY = 8;
+
 /** A small trade that alternates BUY and SELL so a long run never drains a portfolio. */
-export function tradeCall(client: ExecutorClient, portfolios: number) {
-  return (worker: number, i: number): Promise<TradeResultMessage> =>
-    client.executeTrade({
+export function tradeCall(client: Client, portfolios: number) {
+  const m = executorMethods().ExecuteTrade;
+  return async (worker: number, i: number): Promise<TradeResultMessage | undefined> => {
+    const req: TradeRequestMessage = {
       requestId: randomUUID(),
-      action: i % 2 === 0 ? 'BUY' : 'SELL',
+      action: i % 2 === 0 ? 'TRADE_ACTION_BUY' : 'TRADE_ACTION_SELL',
       baseToken: 'SOL',
       quoteToken: 'USDC',
       amount: '0.01',
       isBaseInput: true,
-      portfolioId: `bench-${worker % portfolios}`,
+      priorityFee: '0',
       simulateMev: true,
-    });
+      portfolioId: `bench-${worker % portfolios}`,
+      mevProtection: 'MEV_PROTECTION_UNSPECIFIED',
+      metadata: null,
+      slippageModel: null,
+    };
+    const raw = await rawUnary(client, m.path, m.requestSerialize, req);
+    return i % SAMPLE_EVERY === 0 ? m.responseDeserialize(raw) : undefined;
+  };
 }
 
-export const noopCall = (client: ExecutorClient) => async (): Promise<undefined> => {
-  await client.noop('bench');
-  return undefined;
+export const noopCall = (client: Client) => {
+  const m = diagnosticsMethods().Noop;
+  return async (): Promise<undefined> => {
+    await rawUnary(client, m.path, m.requestSerialize, { requestId: 'bench' });
+    return undefined;
+  };
 };

@@ -27,15 +27,15 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: server on 127.0.0.1:${port}; ${seconds}s per level; levels ${levels.join(', ')}\n`);
 
   // Warm-up: JIT, price cache, portfolio creation.
-  await closedLoop(32, 1, tradeCall(client, PORTFOLIOS));
-  await closedLoop(32, 0.5, noopCall(client));
+  await closedLoop(32, 1, tradeCall(client.grpcClient, PORTFOLIOS));
+  await closedLoop(32, 0.5, noopCall(client.grpcClient));
 
   const rows: string[][] = [];
   const trades: LoadResult[] = [];
   for (const c of levels) {
     process.stderr.write(`bench: ${c} concurrent ...\n`);
-    const t = await closedLoop(c, seconds, tradeCall(client, PORTFOLIOS));
-    const n = await closedLoop(c, seconds, noopCall(client));
+    const t = await closedLoop(c, seconds, tradeCall(client.grpcClient, PORTFOLIOS));
+    const n = await closedLoop(c, seconds, noopCall(client.grpcClient));
     trades.push(t);
     const tps = (t.requests - t.errors) / t.seconds;
     const nps = (n.requests - n.errors) / n.seconds;
