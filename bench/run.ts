@@ -8,6 +8,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createExecutorClient } from '../src/client/index.js';
+import { benchInProcess } from './inprocess.js';
 import { benchMev } from './mev.js';
 import { closedLoop, noopCall, STAGES, tradeCall, type LoadResult } from './load.js';
 import { ms, table } from './table.js';
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
   });
   console.log(table(['stage', 'p50', 'p99', 'p99.9'], stageRows));
   console.log('\n(the server runs in its own process on the same 2 cores as the load generator)');
+
+  console.log('\nThe executor alone, in process: no transport, in-memory journal, simulated market (goal: p99 under 1 ms)\n');
+  console.log(await benchInProcess());
 
   const mev = await benchMev();
   console.log('\nMEV simulator alone, in process (µs; goal p99 under 20 µs, budget 5 ms)\n');
