@@ -90,7 +90,7 @@ describe('formatTradeResult', () => {
   });
 
   it('names the trade, its seed (exact) and the price source', () => {
-    expect(text).toContain('tr-0001 (#7 in portfolio default, seed 18446744073709551615)');
+    expect(text).toContain('tr-0001 (portfolio default, ledger entry 7, seed 18446744073709551615)');
     expect(text).toMatch(/price source\s+sim \(cache hit, 1 attempt\)/);
     expect(text).toMatch(/executed at\s+2025-01-01 00:00:00Z/);
   });

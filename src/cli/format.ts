@@ -156,7 +156,7 @@ export function formatTradeResult(r: TradeResultMessage): string {
   if (t.route.length > 0) rows.push(['route', t.route.map((h) => `${h.label} ${h.percent} %`).join(', ')]);
   const m = r.executionMetrics;
   rows.push(['price source', `${t.priceSource}${m ? ` (${m.cacheHit ? 'cache hit' : 'fetched'}, ${m.priceFetchAttempts} attempt${m.priceFetchAttempts === 1 ? '' : 's'})` : ''}`]);
-  rows.push(['trade', `${t.tradeId} (#${t.sequence} in portfolio ${t.portfolioId}, seed ${t.seed})`]);
+  rows.push(['trade', `${t.tradeId} (portfolio ${t.portfolioId}, ledger entry ${t.sequence}, seed ${t.seed})`]);
   rows.push(['request', t.requestId]);
   rows.push(['executed at', timestamp(t.executedAt)]);
   out.push(fields(rows));
