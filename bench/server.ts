@@ -3,13 +3,23 @@
  * nothing. It tells its parent the port over IPC and stops when asked. Running it in its own process
  * keeps the load generator's CPU out of the server's measurements.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startApp } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { silentLogger } from '../src/observability/logger.js';
 
 const overrides = JSON.parse(process.env.PTE_BENCH_CONFIG ?? '{}') as Record<string, unknown>;
-const app = await startApp(configSchema.parse({ ...overrides, grpc: { port: 0 }, metrics: { port: 0 } }), { logger: silentLogger() });
+// A fresh journal directory per run: the benchmark measures a real, durable journal, never ./data.
+const dataDir = mkdtempSync(join(tmpdir(), 'pte-bench-'));
+const app = await startApp(configSchema.parse({ dataDir, ...overrides, grpc: { port: 0 }, metrics: { port: 0 } }), { logger: silentLogger() });
 process.send?.({ port: app.grpcPort });
 process.on('message', (m) => {
-  if (m === 'stop') void app.stop(1_000).then(() => process.exit(0));
+  if (m === 'stop') {
+    void app.stop(1_000).then(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  }
 });

@@ -13,7 +13,7 @@ import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
 import type { LedgerEvent } from './domain/ledger.js';
 import type { PipelineOptions } from './executor/pipeline.js';
 import type { TradeJournal } from './executor/ports.js';
-import { createExecutor, type DriftEvaluator } from './executor/executor.js';
+import { createExecutor, type DriftEvaluator, type RestoredPortfolio } from './executor/executor.js';
 import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
 import type { Executor } from './executor/types.js';
@@ -22,6 +22,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createGrpcServer } from './server/index.js';
+import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
 
 export interface RunningApp {
@@ -29,12 +30,16 @@ export interface RunningApp {
   readonly metricsPort: number;
   readonly executor: Executor;
   readonly metrics: Metrics;
+  /** The durable journal; undefined when config.journal.enabled is false. */
+  readonly journal: FileJournal | undefined;
   /** Stops accepting, lets in-flight calls finish (up to graceMs), closes every part. */
   stop(graceMs?: number): Promise<void>;
 }
 
 export interface AppOptions {
   readonly logger?: pino.Logger;
+  /** The journal's file operations, replaced by fault-injection tests (a disk that fills up). */
+  readonly journalIo?: JournalIo;
 }
 
 /** The landing delay (slots between quote and landing, with drift), when the config enables it. */
@@ -71,12 +76,19 @@ export function pipelineOptions(config: Config, tokens: TokenRegistry = createTo
 export interface BuildOptions {
   readonly journal?: TradeJournal;
   readonly recovered?: Iterable<LedgerEvent>;
+  /** Portfolios recovered by the file journal (its snapshot and tail). */
+  readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
 }
 
 /** Builds the executor and its parts from the config, without any network listener. */
 export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics, parts: BuildOptions = {}): { executor: Executor; market: Market } {
   const tokens = createTokenRegistry();
-  const market = createMarket(config, tokens, { onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit) });
+  const market = createMarket(config, tokens, {
+    onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit),
+    log: logger.child({ component: 'market' }),
+    registry: metrics.registry,
+    onSideFailure: (component) => metrics.sink.countSideFailure(component),
+  });
   const executor = createExecutor({
     tokens,
     prices: market.prices,
@@ -88,6 +100,7 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     metrics: metrics.sink,
     slowExecutionMs: config.warnings.slowExecutionMs,
     ...(parts.recovered ? { recovered: parts.recovered } : {}),
+    ...(parts.restored ? { restored: parts.restored } : {}),
   });
   return { executor, market };
 }
@@ -96,21 +109,56 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const { executor, market } = buildExecutor(config, logger, metrics);
-  const server = createGrpcServer({
+  // The journal first: recovery must finish before anything is served. A failed journal flips health
+  // to NOT_SERVING (the executor already answers UNAVAILABLE to every trade).
+  let notServing = (): void => undefined;
+  const durable = config.journal.enabled
+    ? await openFileJournal({
+        dir: config.dataDir,
+        tokens: createTokenRegistry(),
+        snapshotEvery: config.journal.snapshotEvery,
+        segmentBytes: config.journal.segmentBytes,
+        log: logger.child({ component: 'journal' }),
+        metrics: metrics.journal,
+        onFailure: () => notServing(),
+        ...(options.journalIo ? { io: options.journalIo } : {}),
+      })
+    : undefined;
+  if (durable) {
+    const r = durable.report;
+    logger.info(
+      {
+        dir: r.dir,
+        snapshot_seq: r.snapshotSeq,
+        replayed: r.replayed,
+        last_seq: r.lastSeq,
+        segments: r.segments,
+        portfolios: r.portfolios,
+        truncated: r.truncated,
+        skipped_snapshots: r.skippedSnapshots,
+        startup_ms: Math.round(r.startupMs),
+      },
+      'journal recovered',
+    );
+  } else logger.warn({}, 'journal disabled: state lives in memory only and is lost on restart');
+  const { executor, market } = buildExecutor(config, logger, metrics, durable ? { journal: durable.journal, restored: durable.image.portfolios } : {});
+  const grpc = createGrpcServer({
     executor,
     logger,
     metrics: metrics.sink,
     rpcMetrics: metrics.rpc,
     maxMessageBytes: config.grpc.maxMessageBytes,
   });
+  notServing = () => grpc.setServing(false);
+  if (durable?.journal.failed) notServing();
   const metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
   let grpcPort: number;
   try {
-    grpcPort = await server.start(config.grpc.host, config.grpc.port);
+    grpcPort = await grpc.start(config.grpc.host, config.grpc.port);
   } catch (err) {
     await metricsServer.close();
     await market.close();
+    await durable?.journal.close();
     throw err;
   }
   logger.info(
@@ -122,10 +170,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     metricsPort: metricsServer.port,
     executor,
     metrics,
+    journal: durable?.journal,
     async stop(graceMs = 5_000) {
-      await server.shutdown(graceMs);
+      await grpc.shutdown(graceMs);
       await metricsServer.close();
       await market.close();
+      await durable?.journal.close();
       logger.info({}, 'paper trade executor stopped');
       logger.flush();
     },

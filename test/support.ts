@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startApp, type RunningApp } from '../src/app.js';
 import { createExecutorClient, type ExecutorClient, type TradeRequestInput } from '../src/client/index.js';
 import { configSchema, type ConfigInput } from '../src/config/schema.js';
 import { silentLogger } from '../src/observability/logger.js';
 
-/** A real server on free loopback ports with the embedded defaults (simulated market), and a client. */
+/**
+ * A real server on free loopback ports with the embedded defaults (simulated market), and a client.
+ * Its journal goes to a fresh temporary directory (removed on stop) unless `dataDir` is given.
+ */
 export async function startTestServer(overrides: ConfigInput = {}): Promise<{ app: RunningApp; client: ExecutorClient; stop: () => Promise<void> }> {
+  const tempDir = overrides.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'pte-test-')) : undefined;
   const config = configSchema.parse({
     ...overrides,
+    dataDir: overrides.dataDir ?? tempDir,
     grpc: { host: '127.0.0.1', port: 0, ...overrides.grpc },
     metrics: { host: '127.0.0.1', port: 0, ...overrides.metrics },
   });
@@ -20,6 +28,7 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<{ ap
     stop: async () => {
       client.close();
       await app.stop(1_000);
+      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,8 +5,12 @@
 import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
 import { describeCallFailure, EXIT } from './errors.js';
+import { EVALUATE_USAGE, parseEvaluateArgs, runEvaluate } from './evaluate.js';
+import { EXPORT_USAGE, parseExportArgs, runExport } from './export.js';
 import { CallError, UnreachableError, type CliIo } from './io.js';
+import { JUPITER_EMULATOR_USAGE, parseJupiterEmulatorArgs, runJupiterEmulator } from './jupiter-emulator.js';
 import { parsePortfolioArgs, PORTFOLIO_USAGE, runPortfolio } from './portfolio.js';
+import { parseReplayArgs, REPLAY_USAGE, runReplay } from './replay.js';
 import { parseResetArgs, RESET_USAGE, runReset } from './reset.js';
 import { parseServeArgs, runServe, SERVE_USAGE } from './serve.js';
 import { parseTradeArgs, runTrade, TRADE_USAGE } from './trade.js';
@@ -21,6 +25,10 @@ commands:
   portfolio     show a portfolio's balances, value and PnL
   reset         reset a portfolio to its starting balances
   trades        list a portfolio's recent trades
+  replay        rebuild the state from the journal, print its hash; --verify re-executes every trade
+  export        write the trade history (audit trail) from the journal as CSV or JSON lines
+  evaluate      measure paper fills against real recorded trades (fidelity; docs/fidelity.md)
+  jupiter-emulator  a local Jupiter API with fault injection, for tests and failover by hand
   help [CMD]    show help for a command
 
 Run pte <command> --help for its options, pte --version for the version.
@@ -33,6 +41,10 @@ const USAGE: Readonly<Record<string, string>> = {
   portfolio: PORTFOLIO_USAGE,
   reset: RESET_USAGE,
   trades: TRADES_USAGE,
+  replay: REPLAY_USAGE,
+  export: EXPORT_USAGE,
+  evaluate: EVALUATE_USAGE,
+  'jupiter-emulator': JUPITER_EMULATOR_USAGE,
 };
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
@@ -41,6 +53,10 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => 
   portfolio: (argv, io) => runPortfolio(parsePortfolioArgs(argv, io.env), io),
   reset: (argv, io) => runReset(parseResetArgs(argv, io.env), io),
   trades: (argv, io) => runTrades(parseTradesArgs(argv, io.env), io),
+  replay: (argv, io) => runReplay(parseReplayArgs(argv), io),
+  export: (argv, io) => runExport(parseExportArgs(argv), io),
+  evaluate: (argv, io) => runEvaluate(parseEvaluateArgs(argv), io),
+  'jupiter-emulator': (argv, io) => runJupiterEmulator(parseJupiterEmulatorArgs(argv), io),
 };
 
 const wantsHelp = (argv: readonly string[]): boolean => {

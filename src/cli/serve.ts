@@ -18,6 +18,7 @@ options:
   --grpc-port N          gRPC port (default 50051; 0 = any free port)
   --metrics-port N       Prometheus metrics port (default 9464)
   --data-dir DIR         journal and snapshots (default ./data)
+  --no-journal           keep state in memory only: lost on restart (benchmarks, throwaway runs)
   --market sim|jupiter   price source (default sim: no network)
   --jupiter-url URL      Jupiter base URL, in failover order (repeatable)
   --redis-url URL        shared price cache, e.g. redis://localhost:6379
@@ -30,6 +31,7 @@ const OPTIONS = {
   'grpc-port': { type: 'string' },
   'metrics-port': { type: 'string' },
   'data-dir': { type: 'string' },
+  'no-journal': { type: 'boolean' },
   market: { type: 'string' },
   'jupiter-url': { type: 'string', multiple: true },
   'redis-url': { type: 'string' },
@@ -55,6 +57,7 @@ export function parseServeArgs(argv: readonly string[]): ServeCommand {
   if (v['grpc-port'] !== undefined) grpc.port = numberOrText(v['grpc-port']);
   if (v['metrics-port'] !== undefined) metrics.port = numberOrText(v['metrics-port']);
   if (v['data-dir'] !== undefined) o.dataDir = v['data-dir'];
+  if (v['no-journal'] === true) o.journal = { enabled: false };
   if (v.market !== undefined) market.kind = v.market;
   if (v['jupiter-url'] !== undefined) market.jupiterUrls = v['jupiter-url'];
   if (v['redis-url'] !== undefined) market.redisUrl = v['redis-url'];

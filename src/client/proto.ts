@@ -264,6 +264,8 @@ export interface PortfolioSummaryMessage {
   feesPaidLamports: string;
   updatedAt: TimestampMessage | null;
   priceSource: string;
+  /** Canonical SHA-256 of the ledger state; always present when decoded ("" from a server that predates it). */
+  stateHash?: string;
 }
 
 export interface ExecutionMetricsMessage {

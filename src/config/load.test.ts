@@ -36,6 +36,14 @@ describe('defaults', () => {
       jupiterUrls: ['https://api.jup.ag', 'https://lite-api.jup.ag'],
       priceTtlMs: 2000,
       requestTimeoutMs: 800,
+      perEndpointRatePerSec: 1,
+      maxAttemptsPerEndpoint: 3,
+      backoffBaseMs: 100,
+      backoffMaxMs: 2000,
+      maxRateLimitWaitMs: 2000,
+      breakerFailureThreshold: 3,
+      breakerOpenMs: 10000,
+      redisTimeoutMs: 50,
     });
     expect(c.market.redisUrl).toBeUndefined();
     expect(c.slippage).toEqual({

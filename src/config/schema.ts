@@ -144,6 +144,17 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   dataDir: z.string().min(1, { error: 'must not be empty' }).default('./data'),
+  /** The durable journal in dataDir (docs/durability.md). */
+  journal: z
+    .strictObject({
+      /** Off: an in-memory journal, state lost on restart (benchmarks, throwaway runs). */
+      enabled: z.boolean().default(true),
+      /** Records between snapshots; start-up replays at most this many after the latest one. 0 = none. */
+      snapshotEvery: whole(0, 100_000_000).default(10_000),
+      /** Size at which a segment file is closed and the next one started. */
+      segmentBytes: whole(4_096, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    })
+    .prefault({}),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   seed: seedSchema.default(1n),
   market: z
@@ -157,8 +168,30 @@ export const configSchema = z.strictObject({
         .string()
         .refine((s) => /^rediss?:\/\/\S*$/.test(s), { error: 'must be a redis:// or rediss:// URL' })
         .optional(),
+      /** Lifetime of a price in the shared Redis cache, or in the in-process cache when there is no Redis. */
       priceTtlMs: whole(0, 3_600_000).default(2_000),
+      /** In-process (L1) lifetime when Redis is set; unset = min(500, priceTtlMs). Without Redis L1 uses priceTtlMs. */
+      l1TtlMs: whole(0, 3_600_000).optional(),
+      /** Timeout of one Jupiter HTTP attempt. */
       requestTimeoutMs: whole(1, 60_000).default(800),
+      /** Requests per second to each Jupiter endpoint (token bucket); Jupiter's free plan allows 1. */
+      perEndpointRatePerSec: z
+        .number({ error: 'must be a number' })
+        .gt(0, { error: 'must be above 0 and at most 10000' })
+        .max(10_000, { error: 'must be above 0 and at most 10000' })
+        .default(1),
+      /** Attempts on one endpoint (the first plus retries) before failing over to the next. */
+      maxAttemptsPerEndpoint: whole(1, 10).default(3),
+      /** First retry backoff; doubles per retry up to backoffMaxMs, with jitter. */
+      backoffBaseMs: whole(0, 60_000).default(100),
+      backoffMaxMs: whole(0, 60_000).default(2_000),
+      /** Longest wait for a 429's x-ratelimit-reset or a rate-limit slot before failing over. */
+      maxRateLimitWaitMs: whole(0, 60_000).default(2_000),
+      /** Consecutive failures that open an endpoint's circuit, and how long it stays open before a probe. */
+      breakerFailureThreshold: whole(1, 100).default(3),
+      breakerOpenMs: whole(1, 3_600_000).default(10_000),
+      /** Timeout of one Redis command; past it the lookup goes upstream and the failure is counted. */
+      redisTimeoutMs: whole(1, 10_000).default(50),
     })
     .prefault({}),
   slippage: z

@@ -12,6 +12,7 @@ import { requestFingerprint, validatePortfolioId, validateTradeRequest } from '.
 import { createKeyedMutex } from './keyed-mutex.js';
 import { buildTrade, draftTrade, type MarketSnapshot, type PipelineOptions } from './pipeline.js';
 import type { ExecutorMetricsSink, Log, PriceProvider, Stage, TradeJournal, TradeRecorder } from './ports.js';
+import { portfolioStateHash } from './state-hash.js';
 import { summarize } from './summary.js';
 import type { ExecuteOptions, ExecutionMetrics, Executor, PortfolioSummary, TradePage, TradeResult } from './types.js';
 
@@ -36,11 +37,29 @@ export interface ExecutorOptions {
   readonly now?: () => number;
   /** Ledger events recovered from the journal at start-up, applied before serving. */
   readonly recovered?: Iterable<LedgerEvent>;
+  /**
+   * Portfolios restored from a journal's snapshot and tail at start-up (store/image.ts): each one's
+   * state and its trades since its last reset, which are also its idempotency index.
+   */
+  readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
+}
+
+/** A portfolio as recovered from the journal. */
+export interface RestoredPortfolio {
+  readonly state: PortfolioState;
+  /** Trades since the last reset, oldest first. */
+  readonly trades: readonly Trade[];
 }
 
 interface PortfolioEntry {
+  /** Durable state: what reads and results show. */
   state: PortfolioState;
-  /** Oldest first. */
+  /**
+   * State including events handed to the journal but not yet durable: what the next trade is built
+   * on, so trades of one portfolio can share a group commit instead of waiting for each fsync in turn.
+   */
+  pending: PortfolioState;
+  /** Durable trades since the last reset, oldest first. */
   readonly trades: Trade[];
 }
 
@@ -61,14 +80,26 @@ export function createExecutor(options: ExecutorOptions): Executor {
   /** StreamTrades listeners per portfolio; kept apart so one may subscribe before the portfolio exists. */
   const subscribers = new Map<string, Set<(t: Trade) => void>>();
   const sol = tokens.sol;
+  /**
+   * Per portfolio: request_id -> trade booked before this process started (since the last reset). A
+   * duplicate of one is answered from it (see `recoveredResult`); filled from the recovered journal.
+   */
+  const recoveredIds = new Map<string, Map<string, Trade>>();
 
+  for (const [id, p] of options.restored ?? []) portfolios.set(id, { state: p.state, pending: p.state, trades: [...p.trades] });
   for (const event of options.recovered ?? []) replayEvent(event);
+  for (const [id, entry] of portfolios) {
+    if (entry.trades.length > 0) recoveredIds.set(id, new Map(entry.trades.map((t) => [t.requestId, t])));
+  }
 
   function replayEvent(event: LedgerEvent): void {
     const entry = portfolios.get(event.portfolioId);
     const state = applyEvent(entry?.state, event, sol);
-    if (!entry) portfolios.set(event.portfolioId, { state, trades: [] });
-    else entry.state = state;
+    if (!entry) portfolios.set(event.portfolioId, { state, pending: state, trades: [] });
+    else {
+      entry.state = state;
+      entry.pending = state;
+    }
     if (event.kind === 'trade') portfolios.get(event.portfolioId)?.trades.push(event.trade);
     if (event.kind === 'portfolio_reset') {
       const e = portfolios.get(event.portfolioId);
@@ -107,22 +138,45 @@ export function createExecutor(options: ExecutorOptions): Executor {
     });
   }
 
-  /** Appends to the journal, then applies: nothing is visible before it is durable. */
-  async function commit(entry: PortfolioEntry | undefined, event: LedgerEvent): Promise<PortfolioEntry> {
-    const next = applyEvent(entry?.state, event, sol);
+  /**
+   * Books an event: checks it against the pending state (all-or-nothing), hands it to the journal
+   * (call order is journal order) and makes it visible only once the journal says it is durable.
+   * Returns as soon as the event is handed over, so the caller can release the portfolio's lock
+   * before the fsync and concurrent trades share one group commit; the caller must await `durable`
+   * before answering. Call inside the portfolio's lock.
+   */
+  function book(entry: PortfolioEntry | undefined, event: LedgerEvent): { entry: PortfolioEntry; durable: Promise<void> } {
+    const next = applyEvent(entry?.pending, event, sol);
+    const target: PortfolioEntry = entry ?? { state: next, pending: next, trades: [] };
+    let appended: Promise<void>;
     try {
-      await journal.append(event);
+      appended = journal.append(event);
     } catch (cause) {
-      throw new ExecutorError('JOURNAL_UNAVAILABLE', 'the journal cannot be written; the trade was not booked', {}, { cause });
+      appended = Promise.reject(cause instanceof Error ? cause : new Error(String(cause)));
     }
-    if (!entry) {
-      const created: PortfolioEntry = { state: next, trades: [] };
-      portfolios.set(event.portfolioId, created);
-      return created;
-    }
-    entry.state = next;
-    if (event.kind === 'portfolio_reset') entry.trades.length = 0;
-    return entry;
+    target.pending = next;
+    const durable = appended.then(
+      () => {
+        // The journal resolves in sequence order, so these run in booking order.
+        if (next.sequence >= target.state.sequence) target.state = next;
+        if (event.kind === 'trade') target.trades.push(event.trade);
+        else if (event.kind === 'portfolio_reset') target.trades.length = 0;
+        if (!portfolios.has(event.portfolioId)) portfolios.set(event.portfolioId, target);
+      },
+      (cause: unknown) => {
+        target.pending = target.state;
+        throw new ExecutorError('JOURNAL_UNAVAILABLE', 'the journal cannot be written; the trade was not booked', {}, { cause });
+      },
+    );
+    durable.catch(() => undefined); // handled by the caller; this keeps an early failure from counting as unhandled
+    return { entry: target, durable };
+  }
+
+  /** Books an event and waits until it is durable (portfolio creation and reset, which are rare). */
+  async function commit(entry: PortfolioEntry | undefined, event: LedgerEvent): Promise<PortfolioEntry> {
+    const booked = book(entry, event);
+    await booked.durable;
+    return booked.entry;
   }
 
   /** The portfolio, created with its starting balances on first use. Call inside the portfolio's lock. */
@@ -136,7 +190,32 @@ export function createExecutor(options: ExecutorOptions): Executor {
   async function valuate(state: PortfolioState): Promise<PortfolioSummary> {
     const held = [...state.positions.entries()].filter(([, p]) => p.amount > 0n).map(([m]) => m);
     const { map } = held.length > 0 ? await usdPrices(held) : { map: new Map<Mint, UsdPrice>() };
-    return summarize(state, tokens, map, prices.sourceName);
+    return { ...summarize(state, tokens, map, prices.sourceName), stateHash: portfolioStateHash(state) };
+  }
+
+  /**
+   * The answer to a duplicate of a request booked before this process started. The trade is the
+   * original, exactly as journaled; the portfolio is valued now (the original valuation's prices
+   * were not all recorded); execution metrics are zero, since nothing was executed this time.
+   */
+  async function recoveredResult(trade: Trade): Promise<TradeResult> {
+    const entry = portfolios.get(trade.portfolioId);
+    if (!entry) throw new ExecutorError('INTERNAL', `portfolio ${trade.portfolioId} of a recovered trade is missing`);
+    const portfolio = await valuate(entry.state);
+    const metrics: ExecutionMetrics = {
+      totalUs: 0,
+      validationUs: 0,
+      priceLookupUs: 0,
+      slippageUs: 0,
+      mevUs: 0,
+      portfolioUpdateUs: 0,
+      journalUs: 0,
+      cacheHit: false,
+      priceFetchAttempts: 0,
+      priceSource: trade.priceSource,
+    };
+    const warnings = [...trade.warnings, 'duplicate request_id: this is the original trade, booked before a restart; portfolio_state is current'];
+    return { requestId: trade.requestId, trade, portfolio, metrics, warnings };
   }
 
   /** Step 3: market data for the request; steps 4-7 then run on it in the pure pipeline. */
@@ -178,16 +257,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
     timings.mev = d.mevUs;
     if (d.mevFailed) metrics?.countSideFailure('mev');
 
-    const { trade, entry, tLock, tJournal, tDone } = await mutex.run(request.portfolioId, async () => {
+    const { trade, entry, tLock, tJournal, durable } = await mutex.run(request.portfolioId, async () => {
       if (signal?.aborted) throw new ExecutorError('DEADLINE_EXCEEDED', 'the request was cancelled or its deadline passed before the trade was booked');
       const tLock = process.hrtime.bigint();
       const entry = await ensurePortfolio(request.portfolioId);
-      const trade = buildTrade(d, entry.state, pipeline, now());
+      const trade = buildTrade(d, entry.pending, pipeline, now());
       const tJournal = process.hrtime.bigint();
-      await commit(entry, { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade });
-      entry.trades.push(trade);
-      return { trade, entry, tLock, tJournal, tDone: process.hrtime.bigint() };
+      const booked = book(entry, { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade });
+      return { trade, entry, tLock, tJournal, durable: booked.durable };
     });
+    // Outside the lock: the next trade of this portfolio is built while this one's fsync runs.
+    await durable;
+    const tDone = process.hrtime.bigint();
     timings.journal = elapsedUs(tJournal, tDone);
     timings.portfolio_update = elapsedUs(tLock, tJournal);
 
@@ -266,7 +347,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
         idempotency.set(request.portfolioId, byId);
       }
       const fingerprint = requestFingerprint(request);
-      const seen = byId.get(request.requestId);
+      let seen = byId.get(request.requestId);
+      const before = seen ? undefined : recoveredIds.get(request.portfolioId)?.get(request.requestId);
+      if (before) {
+        const ids = byId;
+        const result = recoveredResult(before).catch((err: unknown) => {
+          ids.delete(request.requestId); // e.g. no price to value the portfolio: the next duplicate tries again
+          throw err;
+        });
+        seen = { fingerprint: before.inputs.fingerprint, result };
+        ids.set(request.requestId, seen);
+      }
       if (seen) {
         if (seen.fingerprint !== fingerprint) {
           throw new ExecutorError('DUPLICATE_REQUEST', `request_id ${request.requestId} was already used with a different payload`, { field: 'request_id' });
@@ -302,6 +393,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         const event: LedgerEvent = { kind: 'portfolio_reset', portfolioId: id, atMs: now(), balances: start };
         const e = await commit(portfolios.get(id), event);
         idempotency.delete(id);
+        recoveredIds.delete(id);
         return e;
       });
       log.info({ portfolio_id: id }, 'portfolio reset');

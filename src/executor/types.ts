@@ -36,6 +36,11 @@ export interface PortfolioSummary {
   readonly updatedAtMs: number;
   /** Source of the prices the USD values were computed with. */
   readonly priceSource: string;
+  /**
+   * Canonical SHA-256 of the portfolio's ledger state (state-hash.ts): equal to what `pte replay`
+   * computes from the journal. Absent from executors that do not compute it (test fakes).
+   */
+  readonly stateHash?: string;
 }
 
 export interface TradeResult {

@@ -1,6 +1,8 @@
 import type { QuoteRequest, UsdPrice } from '../domain/market.js';
 import type { Mint } from '../domain/tokens.js';
 import type { PriceLookup, PriceProvider, PriceSource, QuoteLookup } from '../executor/ports.js';
+import { metered } from './metered.js';
+import type { SourcedPrices } from './metered.js';
 
 /**
  * The in-process (L1) price cache in front of a PriceSource. Three jobs, all about not hammering the
@@ -21,6 +23,8 @@ export interface PriceCacheOptions {
   readonly maxBatch?: number;
   /** Called once per mint looked up, hit or miss: the metrics hook. */
   readonly onLookup?: (hit: boolean) => void;
+  /** Called with the mints of every lookup: tells a batching source below which mints are in use. */
+  readonly onRequest?: (mints: readonly Mint[]) => void;
 }
 
 export interface PriceCacheStats {
@@ -44,12 +48,15 @@ interface Entry {
 /** One upstream call: the mints it carries and the answer every waiter shares. */
 interface Batch {
   readonly mints: Mint[];
-  readonly answer: Promise<ReadonlyMap<Mint, UsdPrice>>;
-  resolve(prices: ReadonlyMap<Mint, UsdPrice>): void;
+  readonly answer: Promise<SourcedPrices>;
+  resolve(answer: SourcedPrices): void;
   reject(error: unknown): void;
 }
 
-export function createPriceCache(source: PriceSource, options: PriceCacheOptions = {}): PriceCache {
+export function createPriceCache(plainSource: PriceSource, options: PriceCacheOptions = {}): PriceCache {
+  // A metered source (Jupiter, the Redis layer) reports its real attempts and cache hits; any other
+  // counts one attempt per call.
+  const source = metered(plainSource);
   const ttlMs = options.ttlMs ?? 2_000;
   const now = options.now ?? Date.now;
   const maxBatch = options.maxBatch ?? 50;
@@ -88,16 +95,15 @@ export function createPriceCache(source: PriceSource, options: PriceCacheOptions
     };
     // Promise.resolve().then turns a source that throws synchronously into a rejection for the waiters.
     Promise.resolve()
-      .then(() => source.getUsdPrices(batch.mints))
+      .then(() => source.fetchUsdPrices(batch.mints))
       .then(
-        (prices) => {
+        (answer) => {
           const expiresAt = now() + ttlMs;
-          for (const m of batch.mints) {
-            const price = prices.get(m);
-            if (price !== undefined) entries.set(m, { price, expiresAt });
-          }
+          // Every price in the answer is kept, including ones a batching source added unasked
+          // (upstream-batcher.ts tops calls up with recently traded mints).
+          for (const [m, price] of answer.prices) entries.set(m, { price, expiresAt });
           settle();
-          batch.resolve(prices);
+          batch.resolve(answer);
         },
         (error: unknown) => {
           settle();
@@ -119,15 +125,18 @@ export function createPriceCache(source: PriceSource, options: PriceCacheOptions
     const answers = await Promise.all(batches.map((b) => b.answer));
     for (let i = 0; i < missing.length; i++) {
       const m = missing[i] as Mint;
-      const price = answers[slots[i] ?? -1]?.get(m);
+      const price = answers[slots[i] ?? -1]?.prices.get(m);
       if (price !== undefined) prices.set(m, price);
     }
-    return { prices, cacheHit: false, attempts: batches.length };
+    let attempts = 0;
+    for (const a of answers) attempts += a.attempts;
+    return { prices, cacheHit: answers.every((a) => a.fromCache), attempts };
   }
 
   return {
     sourceName: source.name,
     getUsdPrices(mints) {
+      options.onRequest?.(mints);
       const t = now();
       const prices = new Map<Mint, UsdPrice>();
       let missing: Mint[] | undefined;
@@ -146,17 +155,17 @@ export function createPriceCache(source: PriceSource, options: PriceCacheOptions
       if (missing === undefined) return Promise.resolve({ prices, cacheHit: true, attempts: 0 });
       return fetchMissing(prices, missing);
     },
-    async getQuote(request: QuoteRequest): Promise<QuoteLookup> {
-      return { quote: await source.getQuote(request), attempts: 1 };
+    getQuote(request: QuoteRequest): Promise<QuoteLookup> {
+      return source.fetchQuote(request);
     },
     stats: () => ({ hits, misses, upstreamCalls }),
   };
 }
 
 function newBatch(): Batch {
-  let resolve!: (prices: ReadonlyMap<Mint, UsdPrice>) => void;
+  let resolve!: (answer: SourcedPrices) => void;
   let reject!: (error: unknown) => void;
-  const answer = new Promise<ReadonlyMap<Mint, UsdPrice>>((res, rej) => {
+  const answer = new Promise<SourcedPrices>((res, rej) => {
     resolve = res;
     reject = rej;
   });

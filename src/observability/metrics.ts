@@ -8,6 +8,7 @@
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ExecutorMetricsSink, Stage } from '../executor/ports.js';
+import type { JournalMetricsSink } from '../store/file-journal.js';
 
 /** 10 us to 1 s: the pipeline's stages span cache hits (microseconds) to upstream fetches. */
 export const STAGE_BUCKETS_SECONDS: readonly number[] = [
@@ -26,7 +27,13 @@ export interface Metrics {
   readonly registry: Registry;
   readonly sink: ExecutorMetricsSink;
   readonly rpc: RpcMetricsSink;
+  /** The durable journal: fsync latency, group size, failures, snapshots. */
+  readonly journal: JournalMetricsSink;
 }
+
+/** 50 us to 1 s: an fdatasync on a fast SSD to a stalled disk. */
+const SYNC_BUCKETS_SECONDS: readonly number[] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const GROUP_BUCKETS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag, GC). Default true. */
@@ -90,6 +97,44 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const journalSync = new Histogram({
+    name: 'pte_journal_fsync_seconds',
+    help: 'Duration of one journal group commit fdatasync',
+    buckets: [...SYNC_BUCKETS_SECONDS],
+    registers,
+  });
+  const journalGroup = new Histogram({
+    name: 'pte_journal_group_size',
+    help: 'Records made durable by one fdatasync (group commit)',
+    buckets: [...GROUP_BUCKETS],
+    registers,
+  });
+  const journalFailures = new Counter({
+    name: 'pte_journal_failures_total',
+    help: 'Journal write or fdatasync failures (after one, no trade is accepted until a restart)',
+    registers,
+  });
+  const journalSnapshots = new Counter({
+    name: 'pte_journal_snapshots_total',
+    help: 'Journal snapshots written, by result',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const snapshotOk = journalSnapshots.labels('ok');
+  const snapshotFailed = journalSnapshots.labels('failed');
+  const journal: JournalMetricsSink = {
+    observeSync(seconds, groupSize) {
+      journalSync.observe(seconds);
+      journalGroup.observe(groupSize);
+    },
+    countFailure() {
+      journalFailures.inc();
+    },
+    countSnapshot(ok) {
+      (ok ? snapshotOk : snapshotFailed).inc();
+    },
+  };
+
   const stageChild = new Map(STAGES.map((s) => [s, stageHistogram.labels(s)] as const));
   const tradeChild = cached((key) => {
     const [action = '', status = ''] = key.split('\u0000');
@@ -126,5 +171,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       rpcChild(`${method}\u0000${code}`).observe(seconds);
     },
   };
-  return { registry, sink, rpc };
+  return { registry, sink, rpc, journal };
 }

@@ -195,6 +195,7 @@ export function portfolioToWire(p: PortfolioSummary): PortfolioSummaryMessage {
     feesPaidLamports: p.feesPaidLamports.toString(),
     updatedAt: timestampFromMs(p.updatedAtMs),
     priceSource: p.priceSource,
+    stateHash: p.stateHash ?? '',
   };
 }
 

@@ -1,0 +1,119 @@
+/**
+ * What durability costs: end-to-end trades per second over gRPC at 1,000 concurrent callers with the
+ * file journal on (fdatasync per group commit) and off (in-memory journal), plus the journal's own
+ * fdatasync latency and group sizes. Goal: the journal costs at most 30 % of throughput.
+ *
+ *   npm run build && node dist/bench/journal.js   (PTE_BENCH_SECONDS default 5, PTE_BENCH_ROUNDS default 2)
+ *
+ * or `benchJournal()` from bench/run.ts. The server runs in a child process (this same file with
+ * --journal-bench-server), so the load generator's CPU stays out of it and the journal's statistics
+ * can be read from it at the end.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createExecutorClient } from '../src/client/index.js';
+import type { JournalStats } from '../src/store/file-journal.js';
+import { closedLoop, tradeCall } from './load.js';
+import { ms, table } from './table.js';
+
+const SERVER_FLAG = '--journal-bench-server';
+const PORTFOLIOS = 16;
+
+interface ModeResult {
+  readonly journal: boolean;
+  readonly tps: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly errors: number;
+  readonly stats: JournalStats | undefined;
+}
+
+async function runMode(journal: boolean, seconds: number, concurrency: number): Promise<ModeResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pte-bench-journal-'));
+  const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
+    env: { ...process.env, PTE_JOURNAL_BENCH_CONFIG: JSON.stringify({ dataDir, journal: { enabled: journal } }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m) => resolve((m as { port: number }).port));
+      child.once('exit', (code) => reject(new Error(`journal bench server exited with ${code}`)));
+    });
+    const client = createExecutorClient(`127.0.0.1:${port}`);
+    await client.waitForReady(5_000);
+    await closedLoop(64, 1, tradeCall(client.grpcClient, PORTFOLIOS)); // warm-up: JIT, price cache, portfolios
+    const r = await closedLoop(concurrency, seconds, tradeCall(client.grpcClient, PORTFOLIOS));
+    client.close();
+    const stats = await new Promise<JournalStats | undefined>((resolve) => {
+      child.once('message', (m) => resolve((m as { stats: JournalStats | null }).stats ?? undefined));
+      child.send('stats');
+    });
+    return {
+      journal,
+      tps: (r.requests - r.errors) / r.seconds,
+      p50Us: r.latency.getValueAtPercentile(50),
+      p99Us: r.latency.getValueAtPercentile(99),
+      errors: r.errors,
+      stats,
+    };
+  } finally {
+    child.send('stop');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs both modes and returns the printed report. */
+export async function benchJournal(seconds = Number(process.env.PTE_BENCH_SECONDS ?? '5'), concurrency = 1_000): Promise<string> {
+  // Alternating rounds, best of each: the bench shares the machine, and a noisy neighbour in one
+  // round should not decide the comparison.
+  const rounds = Number(process.env.PTE_BENCH_ROUNDS ?? '2');
+  const offs: ModeResult[] = [];
+  const ons: ModeResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    offs.push(await runMode(false, seconds, concurrency));
+    ons.push(await runMode(true, seconds, concurrency));
+  }
+  const best = (list: readonly ModeResult[]): ModeResult => list.reduce((a, b) => (b.tps > a.tps ? b : a));
+  const off = best(offs);
+  const on = best(ons);
+  const s = on.stats;
+  const rows = [off, on].map((m) => [
+    m.journal ? 'on (fdatasync)' : 'off (memory)',
+    m.tps.toFixed(0),
+    ms(m.p50Us),
+    ms(m.p99Us),
+    String(m.errors),
+    m.stats ? ms(m.stats.syncP50Us) : '-',
+    m.stats ? ms(m.stats.syncP99Us) : '-',
+    m.stats ? m.stats.meanGroupSize.toFixed(1) : '-',
+    m.stats ? String(m.stats.maxGroupSize) : '-',
+  ]);
+  const cost = off.tps > 0 ? (1 - on.tps / off.tps) * 100 : 0;
+  return [
+    `Journal on vs off, ${concurrency} concurrent callers, ${seconds}s per run, best of ${rounds} alternating runs each, ${PORTFOLIOS} portfolios (latency in ms)`,
+    '',
+    table(['journal', 'trades/s', 'p50', 'p99', 'errors', 'fsync p50', 'fsync p99', 'group mean', 'group max'], rows),
+    '',
+    `journal cost: ${cost.toFixed(1)} % of throughput (goal: at most 30 %); ${s ? `${s.syncs} fdatasyncs for ${s.appends} records` : ''}`,
+  ].join('\n');
+}
+
+async function serve(): Promise<void> {
+  const { startApp } = await import('../src/app.js');
+  const { configSchema } = await import('../src/config/schema.js');
+  const { silentLogger } = await import('../src/observability/logger.js');
+  const overrides = JSON.parse(process.env.PTE_JOURNAL_BENCH_CONFIG ?? '{}') as Record<string, unknown>;
+  const app = await startApp(configSchema.parse({ ...overrides, grpc: { port: 0 }, metrics: { port: 0 } }), { logger: silentLogger() });
+  process.send?.({ port: app.grpcPort });
+  process.on('message', (m) => {
+    if (m === 'stats') process.send?.({ stats: app.journal?.stats() ?? null });
+    if (m === 'stop') void app.stop(1_000).then(() => process.exit(0));
+  });
+}
+
+if (process.argv[2] === SERVER_FLAG) await serve();
+else if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await benchJournal());

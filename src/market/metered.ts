@@ -1,0 +1,39 @@
+import type { QuoteRequest, UsdPrice } from '../domain/market.js';
+import type { Mint } from '../domain/tokens.js';
+import type { PriceSource, QuoteLookup } from '../executor/ports.js';
+
+/**
+ * Prices with the cost of getting them. The executor reports upstream attempts and whether a cache
+ * answered (ExecutionMetrics.price_fetch_attempts, cache_hit); the bare PriceSource port returns only
+ * prices, so sources and cache layers inside market/ also offer this richer form, and the L1 cache
+ * uses it when present.
+ */
+export interface SourcedPrices {
+  readonly prices: ReadonlyMap<Mint, UsdPrice>;
+  /** HTTP attempts made upstream for this answer (0 when a cache answered every mint). */
+  readonly attempts: number;
+  /** True when a cache layer below L1 (Redis) answered every mint. */
+  readonly fromCache: boolean;
+}
+
+export interface MeteredPriceSource extends PriceSource {
+  fetchUsdPrices(mints: readonly Mint[]): Promise<SourcedPrices>;
+  fetchQuote(request: QuoteRequest): Promise<QuoteLookup>;
+}
+
+export function isMetered(source: PriceSource): source is MeteredPriceSource {
+  const s = source as Partial<MeteredPriceSource>;
+  return typeof s.fetchUsdPrices === 'function' && typeof s.fetchQuote === 'function';
+}
+
+/** The metered form of any source: one attempt per call, never from a cache. */
+export function metered(source: PriceSource): MeteredPriceSource {
+  if (isMetered(source)) return source;
+  return {
+    name: source.name,
+    getUsdPrices: (mints) => source.getUsdPrices(mints),
+    getQuote: (request) => source.getQuote(request),
+    fetchUsdPrices: async (mints) => ({ prices: await source.getUsdPrices(mints), attempts: 1, fromCache: false }),
+    fetchQuote: async (request) => ({ quote: await source.getQuote(request), attempts: 1 }),
+  };
+}

@@ -1,0 +1,240 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerEvent } from '../domain/ledger.js';
+import { createTokenRegistry } from '../domain/tokens.js';
+import { combinedStateHash } from '../executor/state-hash.js';
+import { encodeEvent } from './codec.js';
+import { JournalCorruptError, JournalLockedError, JournalUnavailableError, openFileJournal, type FileJournalOptions, type JournalIo } from './file-journal.js';
+import { createImageBuilder, type RecoveryImage } from './image.js';
+import { readJournal } from './journal-reader.js';
+import { encodeRecord, segmentName } from './segment.js';
+import { mixedEvents } from './test-support.js';
+
+const tokens = createTokenRegistry();
+let events: LedgerEvent[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  events = await mixedEvents(80);
+});
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'pte-journal-'));
+  dirs.push(d);
+  return d;
+}
+
+const open = (dir: string, extra: Partial<FileJournalOptions> = {}) => openFileJournal({ dir, tokens, ...extra });
+
+function expectedImage(list: readonly LedgerEvent[]): RecoveryImage {
+  const b = createImageBuilder(tokens.sol);
+  list.forEach((e, i) => b.apply(e, i + 1));
+  return b.snapshot();
+}
+
+const hashOf = (image: RecoveryImage): string => combinedStateHash([...image.portfolios.values()].map((p) => p.state));
+
+describe('file journal', () => {
+  it('recovers every appended event after a reopen, states and trade histories alike', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    expect(first.report).toMatchObject({ lastSeq: 0, replayed: 0, truncated: undefined });
+    await Promise.all(events.map((e) => first.journal.append(e)));
+    await first.journal.close();
+
+    const again = await open(dir);
+    expect(again.report).toMatchObject({ lastSeq: events.length, replayed: events.length, snapshotSeq: 0, truncated: undefined });
+    expect(again.image.portfolios).toEqual(expectedImage(events).portfolios);
+    await again.journal.close();
+  });
+
+  it('shares one fdatasync among appends queued while another is in flight (group commit)', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir);
+    await journal.append(events[0] as LedgerEvent);
+    const rest = events.slice(1);
+    await Promise.all(rest.map((e) => journal.append(e)));
+    const s = journal.stats();
+    expect(s.appends).toBe(events.length);
+    expect(s.syncs).toBeLessThanOrEqual(3); // one for the first, one or two for the other 79
+    expect(s.maxGroupSize).toBeGreaterThanOrEqual(rest.length / 2);
+    await journal.close();
+  });
+
+  it('resolves an append only after its record is fdatasync-ed', async () => {
+    const dir = tempDir();
+    const order: string[] = [];
+    const io: JournalIo = {
+      async write(fh, data) {
+        order.push('write');
+        await fh.write(data);
+      },
+      async datasync(fh) {
+        await fh.datasync();
+        order.push('sync');
+      },
+    };
+    const { journal } = await open(dir, { io });
+    await journal.append(events[0] as LedgerEvent).then(() => order.push('resolved'));
+    expect(order).toEqual(['write', 'sync', 'resolved']);
+    await journal.close();
+  });
+
+  it('fails for good after a write error: rejects the group and everything after, keeps only what was acknowledged', async () => {
+    const dir = tempDir();
+    let broken = false;
+    const failures: Error[] = [];
+    const io: JournalIo = {
+      write: async (fh, data) => {
+        await fh.write(data); // the bytes land, the sync fails: they must be cut back off
+      },
+      datasync: async (fh) => {
+        if (broken) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        await fh.datasync();
+      },
+    };
+    const { journal } = await open(dir, { io, onFailure: (e) => failures.push(e) });
+    const acked = events.slice(0, 10);
+    for (const e of acked) await journal.append(e);
+    broken = true;
+    const refused = await Promise.allSettled(events.slice(10, 20).map((e) => journal.append(e)));
+    expect(refused.every((r) => r.status === 'rejected' && r.reason instanceof JournalUnavailableError)).toBe(true);
+    expect(journal.failed).toBe(true);
+    expect(failures).toHaveLength(1);
+    broken = false;
+    await expect(journal.append(events[20] as LedgerEvent)).rejects.toThrow(/journal failed: ENOSPC/);
+    await journal.close();
+
+    const again = await open(dir);
+    expect(again.report.lastSeq).toBe(10);
+    expect(again.report.truncated).toBeUndefined();
+    expect(hashOf(again.image)).toBe(hashOf(expectedImage(acked)));
+    await again.journal.close();
+  });
+
+  it('writes snapshots and starts from the latest, replaying only the tail', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir, { snapshotEvery: 25 });
+    for (const e of events) await journal.append(e);
+    await journal.close(); // waits for a running snapshot
+    const snaps = readdirSync(dir).filter((n) => n.startsWith('snapshot-'));
+    expect(snaps.length).toBeGreaterThanOrEqual(1);
+    expect(snaps.length).toBeLessThanOrEqual(2); // older ones pruned
+
+    const again = await open(dir, { snapshotEvery: 25 });
+    expect(again.report.snapshotSeq).toBeGreaterThanOrEqual(25);
+    expect(again.report.replayed).toBe(events.length - again.report.snapshotSeq);
+    expect(again.image.portfolios).toEqual(expectedImage(events).portfolios);
+    await again.journal.close();
+  });
+
+  it('skips a damaged snapshot and falls back to an older one or the records', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir, { snapshotEvery: 30 });
+    for (const e of events) await journal.append(e);
+    await journal.close();
+    const newest = readdirSync(dir)
+      .filter((n) => n.startsWith('snapshot-'))
+      .sort()
+      .at(-1);
+    if (!newest) throw new Error('no snapshot');
+    const path = join(dir, newest);
+    const bytes = readFileSync(path);
+    const mid = Math.floor(bytes.length / 2);
+    bytes[mid] = (bytes[mid] ?? 0) ^ 0xff;
+    writeFileSync(path, bytes);
+
+    const again = await open(dir);
+    expect(again.report.skippedSnapshots.join()).toMatch(/checksum mismatch/);
+    expect(again.image.portfolios).toEqual(expectedImage(events).portfolios);
+    await again.journal.close();
+  });
+
+  it('rotates segments by size and reads them back in order', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir, { segmentBytes: 8_192, snapshotEvery: 0 });
+    for (const e of events) await journal.append(e);
+    await journal.close();
+    const segments = readdirSync(dir).filter((n) => n.startsWith('segment-'));
+    expect(segments.length).toBeGreaterThan(2);
+    const seen: number[] = [];
+    const report = await readJournal(dir, tokens, (_e, seq) => {
+      seen.push(seq);
+    });
+    expect(seen).toEqual(events.map((_e, i) => i + 1));
+    expect(report.tornTail).toBeUndefined();
+    const again = await open(dir, { segmentBytes: 8_192 });
+    expect(again.report.lastSeq).toBe(events.length);
+    await again.journal.append(events[0] as LedgerEvent).catch(() => undefined);
+    await again.journal.close();
+  });
+
+  it('cuts a torn tail back to the last valid record and reports it', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir);
+    for (const e of events.slice(0, 12)) await journal.append(e);
+    await journal.close();
+    const seg = join(dir, segmentName(1));
+    const whole = statSync(seg).size;
+    // A crash in the middle of writing record 13: half a line, no newline.
+    const partial = encodeRecord(13, encodeEvent(events[12] as LedgerEvent)).slice(0, 200);
+    writeFileSync(seg, partial, { flag: 'a' });
+
+    const again = await open(dir);
+    expect(again.report.lastSeq).toBe(12);
+    expect(again.report.truncated).toMatchObject({ segment: segmentName(1), offset: whole, bytes: 200 });
+    expect(statSync(seg).size).toBe(whole);
+    await again.journal.append(events[12] as LedgerEvent);
+    await again.journal.close();
+    const third = await open(dir);
+    expect(third.report).toMatchObject({ lastSeq: 13, truncated: undefined });
+    await third.journal.close();
+  });
+
+  it('refuses to start on damage in the middle, naming the file and the byte', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir);
+    for (const e of events.slice(0, 12)) await journal.append(e);
+    await journal.close();
+    const seg = join(dir, segmentName(1));
+    const text = readFileSync(seg, 'utf8');
+    const lines = text.split('\n');
+    const at = Buffer.byteLength(lines.slice(0, 5).join('\n')) + 1; // start of record 6
+    lines[5] = (lines[5] ?? '').replace('"kind":"trade"', '"kind":"trado"');
+    writeFileSync(seg, lines.join('\n'));
+
+    const err = await open(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JournalCorruptError);
+    expect((err as Error).message).toMatch(new RegExp(`corrupt in the middle: ${segmentName(1)} at byte ${at} \\(after sequence 5\\): checksum mismatch`));
+    expect(readFileSync(seg, 'utf8')).toBe(lines.join('\n')); // nothing was cut
+    await expect(readJournal(dir, tokens, () => undefined)).rejects.toThrow(/corrupt in the middle/);
+  });
+
+  it('refuses a gap between segments', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir, { segmentBytes: 8_192, snapshotEvery: 0 });
+    for (const e of events) await journal.append(e);
+    await journal.close();
+    const segments = readdirSync(dir)
+      .filter((n) => n.startsWith('segment-'))
+      .sort();
+    rmSync(join(dir, segments[1] ?? ''));
+    await expect(open(dir)).rejects.toThrow(/records are missing/);
+  });
+
+  it('lets one live process at a time own a data directory', async () => {
+    const dir = tempDir();
+    // A lock left by a process that no longer exists is taken over...
+    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    const { journal } = await open(dir);
+    await journal.close();
+    // ...one held by a live process is not.
+    writeFileSync(join(dir, 'LOCK'), `${process.ppid}\n`);
+    await expect(open(dir)).rejects.toBeInstanceOf(JournalLockedError);
+  });
+});

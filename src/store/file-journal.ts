@@ -1,0 +1,470 @@
+/**
+ * The durable journal: append-only segment files in the data directory, one record per ledger event
+ * (see segment.ts for the format), with group commit, snapshots and crash recovery.
+ *
+ * - One writer. append() takes its sequence number and enqueues its record synchronously, so records
+ *   are written in call order; the promise resolves only after the record is written and fdatasync'd.
+ * - Group commit: while one fdatasync is in flight, new appends queue; when it returns, everything
+ *   queued goes out in one write and one fdatasync. Under load a group holds hundreds of records.
+ * - Failure is final. After a write or fdatasync error the journal is failed: the records of the
+ *   failed group are cut back off the file (best effort), their appends and every later one reject.
+ *   The executor answers JOURNAL_UNAVAILABLE (gRPC UNAVAILABLE) and health goes NOT_SERVING: the
+ *   service refuses trades rather than acknowledge what it cannot keep. A restart recovers.
+ * - Snapshots every `snapshotEvery` records, written off the append path (snapshot.ts).
+ * - Start-up (openFileJournal): the latest valid snapshot, then the records after it. A torn tail (a
+ *   partial or corrupt last record with nothing valid after it: what a crash mid-write leaves) is cut
+ *   back to the last valid record and reported; damage with valid records after it, a gap in the
+ *   sequence, or a record that does not decode refuses to start (JournalCorruptError).
+ */
+import { mkdir, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LedgerEvent } from '../domain/ledger.js';
+import type { TokenRegistry } from '../domain/tokens.js';
+import { eventFromJson, encodeEvent } from './codec.js';
+import { syncDir } from './fs-util.js';
+import { createImageBuilder, type ImageBuilder, type RecoveryImage } from './image.js';
+import { encodeRecord, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
+import { readSnapshot, snapshotNames, writeSnapshot } from './snapshot.js';
+
+export { JournalCorruptError } from './segment.js';
+
+/** What the journal reports to metrics; observability/metrics.ts implements it with prom-client. */
+export interface JournalMetricsSink {
+  /** One group commit: its fdatasync duration and how many records it made durable. */
+  observeSync(seconds: number, groupSize: number): void;
+  countFailure(): void;
+  countSnapshot(ok: boolean): void;
+}
+
+/** The journal's structured log (pino satisfies it). */
+export interface JournalLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The file operations on the append path, replaceable in tests to simulate a full disk. */
+export interface JournalIo {
+  write(fh: FileHandle, data: Buffer): Promise<void>;
+  datasync(fh: FileHandle): Promise<void>;
+}
+
+const realIo: JournalIo = {
+  async write(fh, data) {
+    let done = 0;
+    while (done < data.length) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+  },
+  datasync: (fh) => fh.datasync(),
+};
+
+export interface FileJournalOptions {
+  readonly dir: string;
+  readonly tokens: TokenRegistry;
+  /** Records between snapshots; 0 disables them. Default 10,000. */
+  readonly snapshotEvery?: number;
+  /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  readonly log?: JournalLog;
+  readonly metrics?: JournalMetricsSink;
+  /** Called once when the journal fails (the app flips health to NOT_SERVING). */
+  readonly onFailure?: (err: Error) => void;
+  readonly io?: JournalIo;
+  readonly now?: () => number;
+}
+
+/** What start-up found and did; logged by the app and returned for tests. */
+export interface RecoveryReport {
+  readonly dir: string;
+  /** Sequence number of the snapshot loaded (0: none). */
+  readonly snapshotSeq: number;
+  /** Snapshots that were unreadable and skipped, with the reason. */
+  readonly skippedSnapshots: readonly string[];
+  /** Records applied after the snapshot. */
+  readonly replayed: number;
+  /** The last sequence number in the journal. */
+  readonly lastSeq: number;
+  readonly segments: number;
+  /** A torn tail that was cut off, if any. */
+  readonly truncated: { readonly segment: string; readonly offset: number; readonly bytes: number; readonly reason: string } | undefined;
+  readonly portfolios: number;
+  readonly startupMs: number;
+}
+
+export interface JournalStats {
+  readonly appends: number;
+  readonly syncs: number;
+  readonly lastSeq: number;
+  readonly failed: boolean;
+  /** fdatasync durations of the most recent syncs, microseconds. */
+  readonly syncP50Us: number;
+  readonly syncP99Us: number;
+  readonly syncMaxUs: number;
+  readonly meanGroupSize: number;
+  readonly maxGroupSize: number;
+  readonly snapshots: number;
+}
+
+export interface FileJournal {
+  /** Enqueues synchronously (call order is journal order); resolves once durable. */
+  append(event: LedgerEvent): Promise<void>;
+  readonly failed: boolean;
+  stats(): JournalStats;
+  /** Waits for queued records and a running snapshot, then closes the files and the lock. */
+  close(): Promise<void>;
+}
+
+/** The journal cannot accept records (failed, or closed). */
+export class JournalUnavailableError extends Error {
+  override readonly name = 'JournalUnavailableError';
+}
+
+/** Another live process holds the data directory. */
+export class JournalLockedError extends Error {
+  override readonly name = 'JournalLockedError';
+}
+
+const LOCK_FILE = 'LOCK';
+const DEFAULT_SNAPSHOT_EVERY = 10_000;
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const SYNC_SAMPLES = 1 << 16;
+
+interface Pending {
+  readonly seq: number;
+  readonly event: LedgerEvent;
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One writer per directory: a LOCK file with the owner's pid; a dead owner's lock is taken over. */
+async function acquireLock(dir: string): Promise<string> {
+  const path = join(dir, LOCK_FILE);
+  try {
+    const owner = Number((await readFile(path, 'utf8')).trim());
+    if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new JournalLockedError(`the data directory ${dir} is in use by process ${owner}; one executor per data directory`);
+    }
+  } catch (err) {
+    if (err instanceof JournalLockedError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await writeFile(path, `${process.pid}\n`);
+  return path;
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Opens (creating if needed) the journal in `dir` and recovers: returns the journal, ready to
+ * append after the last valid record, the recovery image to start the executor from, and a report.
+ */
+export async function openFileJournal(options: FileJournalOptions): Promise<{ journal: FileJournal; image: RecoveryImage; report: RecoveryReport }> {
+  const t0 = performance.now();
+  const { dir, tokens, log } = options;
+  const now = options.now ?? Date.now;
+  const io = options.io ?? realIo;
+  const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  await mkdir(dir, { recursive: true });
+  const lockPath = await acquireLock(dir);
+  try {
+    const names = await readdir(dir);
+    // Leftovers of a snapshot interrupted by a crash.
+    for (const n of names) if (n.startsWith('snapshot-') && n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
+
+    // 1. The newest snapshot that reads back whole.
+    let base: RecoveryImage = { seq: 0, portfolios: new Map() };
+    const skippedSnapshots: string[] = [];
+    for (const s of snapshotNames(names)) {
+      try {
+        base = await readSnapshot(join(dir, s.name), tokens);
+        break;
+      } catch (err) {
+        skippedSnapshots.push(`${s.name}: ${describe(err)}`);
+        log?.warn({ snapshot: s.name, err: describe(err) }, 'journal: unreadable snapshot skipped');
+      }
+    }
+    const builder = createImageBuilder(tokens.sol, base);
+
+    // 2. The records after it, from the segment that holds seq + 1 on.
+    const segments = segmentNames(names);
+    let from = 0;
+    for (let i = 0; i < segments.length; i++) if ((segments[i]?.firstSeq ?? Infinity) <= base.seq + 1) from = i;
+    if (base.seq > 0 && segments.length === 0) {
+      throw new JournalCorruptError(`journal in ${dir}: the snapshot is at sequence ${base.seq} but there are no segment files; refusing to start`);
+    }
+    let lastSeq = segments[from] ? (segments[from]?.firstSeq ?? 1) - 1 : 0;
+    let replayed = 0;
+    let truncated: RecoveryReport['truncated'];
+    for (let i = from; i < segments.length; i++) {
+      const seg = segments[i];
+      if (!seg) continue;
+      const isLast = i === segments.length - 1;
+      if (seg.firstSeq !== lastSeq + 1) {
+        throw new JournalCorruptError(
+          `journal in ${dir}: ${seg.name} starts at sequence ${seg.firstSeq} but the previous record is ${lastSeq}: records are missing; refusing to start`,
+        );
+      }
+      const path = join(dir, seg.name);
+      const buf = await readFile(path);
+      const scan = scanSegment(buf, seg.firstSeq);
+      for (const rec of scan.records) {
+        lastSeq = rec.seq;
+        if (rec.seq <= builder.seq) continue;
+        let event: LedgerEvent;
+        try {
+          event = eventFromJson(rec.event, tokens);
+          builder.apply(event, rec.seq);
+        } catch (err) {
+          throw new JournalCorruptError(
+            `journal in ${dir}: record ${rec.seq} in ${seg.name} at byte ${rec.offset} has a valid checksum but cannot be applied: ${describe(err)}; refusing to start`,
+          );
+        }
+        replayed++;
+      }
+      if (scan.bad) {
+        const where = `${seg.name} at byte ${scan.bad.offset} (after sequence ${lastSeq})`;
+        if (!isLast || scan.bad.validAfter) {
+          throw new JournalCorruptError(
+            `journal in ${dir} is corrupt in the middle: ${where}: ${scan.bad.reason}, and valid records follow. ` +
+              'Refusing to start rather than lose or reorder acknowledged trades; inspect with `pte replay --data-dir`, restore the file from a backup, or move the data directory aside.',
+          );
+        }
+        const bytes = buf.length - scan.bad.offset;
+        const fh = await open(path, 'r+');
+        try {
+          await fh.truncate(scan.bad.offset);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        truncated = { segment: seg.name, offset: scan.bad.offset, bytes, reason: scan.bad.reason };
+        log?.warn({ segment: seg.name, offset: scan.bad.offset, bytes, reason: scan.bad.reason, last_seq: lastSeq }, 'journal: torn tail cut back to the last valid record');
+      }
+    }
+    if (lastSeq < base.seq) {
+      throw new JournalCorruptError(`journal in ${dir} ends at sequence ${lastSeq} but the snapshot is at ${base.seq}: records are missing; refusing to start`);
+    }
+
+    // 3. Append to the last segment, or start the first one.
+    const last = segments.at(-1);
+    const activeName = last ? last.name : segmentName(lastSeq + 1);
+    const fh = await open(join(dir, activeName), 'a');
+    if (!last) await syncDir(dir);
+    const size = (await stat(join(dir, activeName))).size;
+    const image = builder.snapshot();
+    const report: RecoveryReport = {
+      dir,
+      snapshotSeq: base.seq,
+      skippedSnapshots,
+      replayed,
+      lastSeq,
+      segments: Math.max(segments.length, 1),
+      truncated,
+      portfolios: image.portfolios.size,
+      startupMs: performance.now() - t0,
+    };
+    const journal = createWriter({ dir, fh, size, lastSeq, snapshotSeq: base.seq, builder, snapshotEvery, segmentBytes, io, now, lockPath, options });
+    return { journal, image, report };
+  } catch (err) {
+    await rm(lockPath, { force: true });
+    throw err;
+  }
+}
+
+interface WriterInit {
+  readonly dir: string;
+  readonly fh: FileHandle;
+  readonly size: number;
+  readonly lastSeq: number;
+  readonly snapshotSeq: number;
+  readonly builder: ImageBuilder;
+  readonly snapshotEvery: number;
+  readonly segmentBytes: number;
+  readonly io: JournalIo;
+  readonly now: () => number;
+  readonly lockPath: string;
+  readonly options: FileJournalOptions;
+}
+
+function createWriter(init: WriterInit): FileJournal {
+  const { dir, builder, snapshotEvery, segmentBytes, io, now, options } = init;
+  const { log, metrics } = options;
+  let fh = init.fh;
+  let size = init.size;
+  let nextSeq = init.lastSeq + 1;
+  let durableSeq = init.lastSeq;
+  let lastSnapshotSeq = init.snapshotSeq;
+  let queue: Pending[] = [];
+  let flushing: Promise<void> | undefined;
+  let snapshotting: Promise<void> | undefined;
+  let failure: Error | undefined;
+  let closed = false;
+  let imageBroken = false;
+  // Statistics: counts and a ring of recent fdatasync durations.
+  const syncUs = new Float64Array(SYNC_SAMPLES);
+  let syncs = 0;
+  let appends = 0;
+  let grouped = 0;
+  let maxGroup = 0;
+  let snapshots = 0;
+
+  function fail(err: Error): void {
+    if (failure) return;
+    failure = err;
+    metrics?.countFailure();
+    log?.error({ err: describe(err), last_durable_seq: durableSeq }, 'journal: write failed; no further trades are accepted until a restart');
+    try {
+      options.onFailure?.(err);
+    } catch {
+      // the callback's failure must not mask the journal's
+    }
+  }
+
+  async function rotate(): Promise<void> {
+    await fh.close();
+    const name = segmentName(durableSeq + 1);
+    fh = await open(join(dir, name), 'a');
+    size = 0;
+    await syncDir(dir);
+    log?.info({ segment: name }, 'journal: new segment');
+  }
+
+  function maybeSnapshot(): void {
+    if (snapshotEvery <= 0 || imageBroken || snapshotting || closed || durableSeq - lastSnapshotSeq < snapshotEvery) return;
+    const image = builder.snapshot();
+    const t0 = performance.now();
+    snapshotting = writeSnapshot(dir, image, now())
+      .then(async ({ bytes }) => {
+        lastSnapshotSeq = image.seq;
+        snapshots++;
+        metrics?.countSnapshot(true);
+        log?.info({ seq: image.seq, bytes, ms: Math.round(performance.now() - t0) }, 'journal: snapshot written');
+        // Keep the newest two: the older one is the fallback should the newest be damaged.
+        for (const old of snapshotNames(await readdir(dir)).slice(2)) await rm(join(dir, old.name), { force: true });
+      })
+      .catch((err: unknown) => {
+        metrics?.countSnapshot(false);
+        log?.warn({ err: describe(err), seq: image.seq }, 'journal: snapshot failed; start-up will replay more records');
+      })
+      .finally(() => {
+        snapshotting = undefined;
+      });
+  }
+
+  async function flushLoop(): Promise<void> {
+    while (queue.length > 0) {
+      const group = queue;
+      queue = [];
+      if (failure) {
+        for (const p of group) p.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
+        continue;
+      }
+      const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
+      const before = size;
+      try {
+        await io.write(fh, data);
+        size += data.length;
+        const t0 = process.hrtime.bigint();
+        await io.datasync(fh);
+        const us = Number(process.hrtime.bigint() - t0) / 1_000;
+        syncUs[syncs % SYNC_SAMPLES] = us;
+        syncs++;
+        metrics?.observeSync(us / 1e6, group.length);
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        // Cut the unacknowledged group back off, so the file holds only what was acknowledged.
+        await fh.truncate(before).catch(() => undefined);
+        fail(e);
+        for (const p of group) p.reject(new JournalUnavailableError(`journal write failed: ${e.message}`));
+        continue;
+      }
+      grouped += group.length;
+      maxGroup = Math.max(maxGroup, group.length);
+      for (const p of group) {
+        durableSeq = p.seq;
+        if (!imageBroken) {
+          try {
+            builder.apply(p.event, p.seq);
+          } catch (err) {
+            imageBroken = true; // the journal is fine; only snapshots stop (start-up replays further)
+            log?.error({ err: describe(err), seq: p.seq }, 'journal: event does not apply to the snapshot image; snapshots disabled');
+          }
+        }
+        p.resolve();
+      }
+      if (size >= segmentBytes) {
+        try {
+          await rotate();
+        } catch (err) {
+          fail(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      maybeSnapshot();
+    }
+  }
+
+  function kick(): void {
+    flushing ??= flushLoop().finally(() => {
+      flushing = undefined;
+      if (queue.length > 0) kick();
+    });
+  }
+
+  return {
+    get failed() {
+      return failure !== undefined;
+    },
+    append(event) {
+      if (failure) return Promise.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
+      if (closed) return Promise.reject(new JournalUnavailableError('journal closed'));
+      const seq = nextSeq++;
+      let line: string;
+      try {
+        line = encodeRecord(seq, encodeEvent(event));
+      } catch (err) {
+        nextSeq--;
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      appends++;
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ seq, event, line, resolve, reject });
+        kick();
+      });
+    },
+    stats() {
+      const n = Math.min(syncs, SYNC_SAMPLES);
+      const sorted = Array.from(syncUs.subarray(0, n)).sort((a, b) => a - b);
+      const pct = (p: number): number => (n === 0 ? 0 : (sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] ?? 0));
+      return {
+        appends,
+        syncs,
+        lastSeq: durableSeq,
+        failed: failure !== undefined,
+        syncP50Us: pct(50),
+        syncP99Us: pct(99),
+        syncMaxUs: n === 0 ? 0 : (sorted[n - 1] ?? 0),
+        meanGroupSize: syncs === 0 ? 0 : grouped / syncs,
+        maxGroupSize: maxGroup,
+        snapshots,
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (flushing) await flushing;
+      while (snapshotting) await snapshotting;
+      await fh.close().catch(() => undefined);
+      await rm(init.lockPath, { force: true });
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Snapshots: the recovery image (every portfolio's state and its trades since its last reset) as of
+ * one journal sequence number, so start-up reads the latest snapshot and replays only the journal's
+ * tail. Written atomically: a temporary file, fsync, rename, fsync of the directory; a reader sees a
+ * whole snapshot or none. The last line carries a CRC32 of everything before it, so a snapshot
+ * damaged on disk is detected and skipped (start-up then falls back to an older one, or to the
+ * journal from its start).
+ *
+ * File `snapshot-<seq, 16 digits>.json`, one JSON value per line:
+ *   {"format":"pte-snapshot","version":1,"seq":S,"portfolios":P,"trades":T,"createdAtMs":...}
+ *   {"state":{...}}             a portfolio, followed by
+ *   {"trade":{...}}             its trades, oldest first
+ *   {"end":S,"crc":"xxxxxxxx"}  CRC32 of all the bytes above
+ */
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { crc32 } from 'node:zlib';
+import type { PortfolioState } from '../domain/ledger.js';
+import type { TokenRegistry } from '../domain/tokens.js';
+import type { Trade } from '../domain/trade.js';
+import { stateFromJson, stateToJson, tradeFromJson, tradeToJson } from './codec.js';
+import type { PortfolioImage, RecoveryImage } from './image.js';
+import { syncDir } from './fs-util.js';
+
+const SNAPSHOT_NAME = /^snapshot-(\d{16})\.json$/;
+export const snapshotName = (seq: number): string => `snapshot-${String(seq).padStart(16, '0')}.json`;
+
+/** Snapshot files of a listing, newest first. */
+export function snapshotNames(names: readonly string[]): { readonly name: string; readonly seq: number }[] {
+  return names
+    .flatMap((name) => {
+      const m = SNAPSHOT_NAME.exec(name);
+      return m?.[1] === undefined ? [] : [{ name, seq: Number(m[1]) }];
+    })
+    .sort((a, b) => b.seq - a.seq);
+}
+
+/** Lines of trades encoded per chunk before yielding to the event loop, so a big snapshot never stalls trades. */
+const CHUNK = 500;
+
+export async function writeSnapshot(dir: string, image: RecoveryImage, nowMs: number): Promise<{ readonly path: string; readonly bytes: number }> {
+  const path = join(dir, snapshotName(image.seq));
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  let crc = 0;
+  let bytes = 0;
+  const write = async (text: string): Promise<void> => {
+    const buf = Buffer.from(text, 'utf8');
+    crc = crc32(buf, crc);
+    let done = 0;
+    while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
+    bytes += buf.length;
+  };
+  try {
+    let trades = 0;
+    for (const p of image.portfolios.values()) trades += p.trades.length;
+    await write(`${JSON.stringify({ format: 'pte-snapshot', version: 1, seq: image.seq, portfolios: image.portfolios.size, trades, createdAtMs: nowMs })}\n`);
+    for (const p of image.portfolios.values()) {
+      await write(`${JSON.stringify({ state: stateToJson(p.state) })}\n`);
+      for (let i = 0; i < p.trades.length; i += CHUNK) {
+        let text = '';
+        for (const t of p.trades.slice(i, i + CHUNK)) text += `${JSON.stringify({ trade: tradeToJson(t) })}\n`;
+        await write(text);
+        await yieldToLoop();
+      }
+    }
+    const end = `${JSON.stringify({ end: image.seq, crc: crc.toString(16).padStart(8, '0') })}\n`;
+    const endBuf = Buffer.from(end, 'utf8');
+    await fh.write(endBuf);
+    bytes += endBuf.length;
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  await syncDir(dir);
+  return { path, bytes };
+}
+
+export class SnapshotError extends Error {
+  override readonly name = 'SnapshotError';
+}
+
+/** Reads and verifies a snapshot; SnapshotError names what is wrong. */
+export async function readSnapshot(path: string, tokens: TokenRegistry): Promise<RecoveryImage> {
+  const buf = await readFile(path);
+  if (buf.length === 0 || buf[buf.length - 1] !== 0x0a) throw new SnapshotError(`${path}: incomplete (no final newline)`);
+  const lastStart = buf.lastIndexOf(0x0a, buf.length - 2) + 1;
+  let end: { end?: unknown; crc?: unknown };
+  try {
+    end = JSON.parse(buf.toString('utf8', lastStart)) as { end?: unknown; crc?: unknown };
+  } catch {
+    throw new SnapshotError(`${path}: no end line`);
+  }
+  const crc = crc32(buf.subarray(0, lastStart)).toString(16).padStart(8, '0');
+  if (end.crc !== crc) throw new SnapshotError(`${path}: checksum mismatch`);
+  const lines = buf.toString('utf8', 0, lastStart).split('\n');
+  lines.pop(); // after the last newline
+  const header = JSON.parse(lines[0] ?? '{}') as { format?: unknown; version?: unknown; seq?: unknown };
+  if (header.format !== 'pte-snapshot' || header.version !== 1 || typeof header.seq !== 'number' || header.seq !== end.end) {
+    throw new SnapshotError(`${path}: not a version 1 snapshot`);
+  }
+  const portfolios = new Map<string, PortfolioImage>();
+  let current: { state: PortfolioState; trades: Trade[] } | undefined;
+  try {
+    for (let i = 1; i < lines.length; i++) {
+      const v = JSON.parse(lines[i] ?? '') as { state?: unknown; trade?: unknown };
+      if (v.state !== undefined) {
+        const state = stateFromJson(v.state);
+        current = { state, trades: [] };
+        portfolios.set(state.portfolioId, current);
+      } else if (v.trade !== undefined && current) current.trades.push(tradeFromJson(v.trade, tokens));
+      else throw new SnapshotError(`line ${i + 1}: neither a portfolio nor a trade of one`);
+    }
+  } catch (err) {
+    throw new SnapshotError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { seq: header.seq, portfolios };
+}
