@@ -9,6 +9,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createExecutorClient } from '../src/client/index.js';
 import { benchInProcess } from './inprocess.js';
+import { benchJournal } from './journal.js';
 import { benchMev } from './mev.js';
 import { closedLoop, noopCall, STAGES, tradeCall, type LoadResult } from './load.js';
 import { ms, table } from './table.js';
@@ -68,6 +69,9 @@ async function main(): Promise<void> {
 
   console.log('\nThe executor alone, in process: no transport, in-memory journal, simulated market (goal: p99 under 1 ms)\n');
   console.log(await benchInProcess());
+
+  console.log('\nThe durable journal: the same trade load at 1,000 concurrent, journal off (memory) and on (fdatasync)\n');
+  console.log(await benchJournal(seconds));
 
   const mev = await benchMev();
   console.log('\nMEV simulator alone, in process (µs; goal p99 under 20 µs, budget 5 ms)\n');
