@@ -12,7 +12,7 @@ import type { JsonValue } from './domain/request.js';
 import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
 import type { LedgerEvent } from './domain/ledger.js';
 import type { PipelineOptions } from './executor/pipeline.js';
-import type { TradeJournal } from './executor/ports.js';
+import type { TradeJournal, TradeRecorder } from './executor/ports.js';
 import { createExecutor, type DriftEvaluator, type RestoredPortfolio } from './executor/executor.js';
 import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
@@ -22,8 +22,13 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createGrpcServer } from './server/index.js';
+import { resolveApiKeys } from './server/guards/index.js';
+import { readFileSync } from 'node:fs';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
+import { describeConf } from './store/questdb-conf.js';
+import { createQuestDbMetrics } from './store/questdb-metrics.js';
+import { createQuestDbRecorder, type QuestDbRecorder } from './store/questdb-recorder.js';
 
 export interface RunningApp {
   readonly grpcPort: number;
@@ -32,6 +37,8 @@ export interface RunningApp {
   readonly metrics: Metrics;
   /** The durable journal; undefined when config.journal.enabled is false. */
   readonly journal: FileJournal | undefined;
+  /** The QuestDB recorder; undefined when config.questdb.conf is unset. */
+  readonly recorder: QuestDbRecorder | undefined;
   /** Stops accepting, lets in-flight calls finish (up to graceMs), closes every part. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -40,6 +47,8 @@ export interface AppOptions {
   readonly logger?: pino.Logger;
   /** The journal's file operations, replaced by fault-injection tests (a disk that fills up). */
   readonly journalIo?: JournalIo;
+  /** Where server.apiKeys[].keyEnv are read. Default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The landing delay (slots between quote and landing, with drift), when the config enables it. */
@@ -78,6 +87,8 @@ export interface BuildOptions {
   readonly recovered?: Iterable<LedgerEvent>;
   /** Portfolios recovered by the file journal (its snapshot and tail). */
   readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
+  /** Write-behind trade recording (QuestDB). */
+  readonly recorder?: TradeRecorder;
 }
 
 /** Builds the executor and its parts from the config, without any network listener. */
@@ -101,14 +112,36 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     slowExecutionMs: config.warnings.slowExecutionMs,
     ...(parts.recovered ? { recovered: parts.recovered } : {}),
     ...(parts.restored ? { restored: parts.restored } : {}),
+    ...(parts.recorder ? { recorder: parts.recorder } : {}),
   });
   return { executor, market };
+}
+
+/** The QuestDB recorder when config.questdb.conf is set. Only the address is ever logged, never the conf. */
+function buildRecorder(config: Config, logger: pino.Logger, metrics: Metrics): QuestDbRecorder | undefined {
+  const q = config.questdb;
+  if (q.conf === undefined) return undefined;
+  let depth = (): number => 0;
+  const recorder = createQuestDbRecorder({
+    conf: q.conf,
+    queueCap: q.queueCap,
+    flushRows: q.flushRows,
+    flushIntervalMs: q.flushIntervalMs,
+    log: logger.child({ component: 'questdb' }),
+    metrics: createQuestDbMetrics(metrics.registry, () => depth()),
+  });
+  depth = () => recorder.stats().depth;
+  logger.info({ questdb: describeConf(q.conf), queue_cap: q.queueCap, flush_rows: q.flushRows, flush_interval_ms: q.flushIntervalMs }, 'recording trades in QuestDB');
+  return recorder;
 }
 
 /** Starts the gRPC service and the metrics endpoint as configured. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
+  // Keys and TLS files before anything opens: a missing key variable or certificate fails the start.
+  const principals = resolveApiKeys(config.server.apiKeys, options.env ?? process.env);
+  const tls = config.server.tls ? { cert: readFileSync(config.server.tls.certFile), key: readFileSync(config.server.tls.keyFile) } : undefined;
   // The journal first: recovery must finish before anything is served. A failed journal flips health
   // to NOT_SERVING (the executor already answers UNAVAILABLE to every trade).
   let notServing = (): void => undefined;
@@ -141,14 +174,28 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       'journal recovered',
     );
   } else logger.warn({}, 'journal disabled: state lives in memory only and is lost on restart');
-  const { executor, market } = buildExecutor(config, logger, metrics, durable ? { journal: durable.journal, restored: durable.image.portfolios } : {});
+  const recorder = buildRecorder(config, logger, metrics);
+  const { executor, market } = buildExecutor(config, logger, metrics, {
+    ...(durable ? { journal: durable.journal, restored: durable.image.portfolios } : {}),
+    ...(recorder ? { recorder } : {}),
+  });
   const grpc = createGrpcServer({
     executor,
     logger,
     metrics: metrics.sink,
     rpcMetrics: metrics.rpc,
     maxMessageBytes: config.grpc.maxMessageBytes,
+    guard: {
+      principals,
+      maxInFlight: config.server.maxInFlight,
+      defaultDeadlineMs: config.server.defaultDeadlineMs,
+      maxMetadataBytes: config.server.maxMetadataBytes,
+      onReject: (code) => metrics.guard.countRejection(code),
+    },
+    ...(tls ? { tls } : {}),
   });
+  metrics.guard.setInFlightSource(() => grpc.guard.inFlight.count);
+  if (principals.length > 0) logger.info({ keys: principals.map((p) => p.name) }, 'gRPC API keys required');
   notServing = () => grpc.setServing(false);
   if (durable?.journal.failed) notServing();
   const metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
@@ -158,6 +205,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   } catch (err) {
     await metricsServer.close();
     await market.close();
+    await recorder?.close(0);
     await durable?.journal.close();
     throw err;
   }
@@ -171,11 +219,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     executor,
     metrics,
     journal: durable?.journal,
-    async stop(graceMs = 5_000) {
+    recorder,
+    async stop(graceMs = config.server.shutdownGraceMs) {
       await grpc.shutdown(graceMs);
       await metricsServer.close();
       await market.close();
-      await durable?.journal.close();
+      // No trade is booked any more: send what the recorder still holds, within its deadline.
+      await Promise.all([recorder?.close(config.questdb.shutdownDeadlineMs), durable?.journal.close()]);
       logger.info({}, 'paper trade executor stopped');
       logger.flush();
     },

@@ -12,11 +12,15 @@ import { createTokenRegistry } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
 import { tradeToWire } from '../server/mapping.js';
 import { readJournal } from '../store/journal-reader.js';
+import { backfillQuestDb, BackfillError } from '../store/questdb-backfill.js';
+import { describeConf } from '../store/questdb-conf.js';
+import { checkQuestDbConf } from './serve.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 
 export const EXPORT_USAGE = `usage: pte export [--format csv|jsonl] [--out FILE] [--portfolio ID] [--data-dir DIR] [--config FILE]
+       pte export questdb [--from SEQ] [--questdb CONF] [--portfolio ID] [--data-dir DIR] [--config FILE]
 
 Writes the trade history (the audit trail) from the journal in the data directory: every trade,
 filled or failed, in the order it was booked, including trades from before a portfolio reset.
@@ -32,7 +36,14 @@ options:
   --progress          show progress on stderr even when it is not a terminal
   --no-progress       never show progress
 
-A progress bar goes to stderr when it is a terminal or the journal is large (over 64 MiB).`;
+A progress bar goes to stderr when it is a terminal or the journal is large (over 64 MiB).
+
+pte export questdb re-sends the journal's trades (from journal sequence SEQ, default 1) to QuestDB's
+trades table, e.g. after an outage longer than the recorder's queue. Re-sending is harmless: the table
+deduplicates on (ts, trade_id). The conf comes from --questdb, then QDB_CLIENT_CONF, then questdb.conf
+of --config; one holding credentials only from QDB_CLIENT_CONF. See docs/questdb.md.
+  --from SEQ          first journal sequence to send (pte export --format csv shows journal_seq)
+  --questdb CONF      client configuration string, e.g. 'http::addr=localhost:9000;'`;
 
 const OPTIONS = {
   format: { type: 'string' },
@@ -42,6 +53,8 @@ const OPTIONS = {
   config: { type: 'string' },
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  questdb: { type: 'string' },
+  from: { type: 'string' },
 } as const;
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -54,11 +67,22 @@ export interface ExportCommand {
   readonly configFile: string | undefined;
   /** undefined: automatic (terminal or long export). */
   readonly progress: boolean | undefined;
+  /** `pte export questdb`: re-send to QuestDB instead of writing a file. */
+  readonly questdb: { readonly conf: string | undefined; readonly fromSeq: number } | undefined;
 }
 
 export function parseExportArgs(argv: readonly string[]): ExportCommand {
   const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, 'export');
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'export');
+  const toQuestDb = positionals[0] === 'questdb';
+  const extra = positionals[toQuestDb ? 1 : 0];
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`, 'export');
+  if (!toQuestDb && (v.questdb !== undefined || v.from !== undefined)) throw new UsageError('--questdb and --from belong to pte export questdb', 'export');
+  if (toQuestDb && (v.format !== undefined || v.out !== undefined)) throw new UsageError('pte export questdb takes no --format or --out', 'export');
+  let fromSeq = 1;
+  if (v.from !== undefined) {
+    if (!/^\d{1,15}$/.test(v.from) || Number(v.from) < 1) throw new UsageError(`--from: ${JSON.stringify(v.from)} must be a journal sequence (1 or more)`, 'export');
+    fromSeq = Number(v.from);
+  }
   const format = v.format ?? 'csv';
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format: ${JSON.stringify(format)} must be csv or jsonl`, 'export');
   if (v.progress === true && v['no-progress'] === true) throw new UsageError('--progress and --no-progress contradict each other', 'export');
@@ -69,6 +93,7 @@ export function parseExportArgs(argv: readonly string[]): ExportCommand {
     dataDir: v['data-dir'],
     configFile: v.config,
     progress: v.progress === true ? true : v['no-progress'] === true ? false : undefined,
+    questdb: toQuestDb ? { conf: v.questdb, fromSeq } : undefined,
   };
 }
 
@@ -198,7 +223,36 @@ function streamSink(stream: Writable): { write(line: string): Promise<void>; end
   };
 }
 
+/** `pte export questdb`: the journal's trades to QuestDB, progress on stderr. */
+async function runQuestDbExport(cmd: ExportCommand, target: { readonly conf: string | undefined; readonly fromSeq: number }, io: CliIo, deps: ExportDeps): Promise<number> {
+  const flags = { ...(cmd.dataDir === undefined ? {} : { dataDir: cmd.dataDir }), ...(target.conf === undefined ? {} : { questdb: { conf: target.conf } }) };
+  const { config, origins } = resolveConfig({ file: cmd.configFile, env: io.env, flags });
+  const conf = config.questdb.conf;
+  if (conf === undefined) throw new UsageError('no QuestDB conf: pass --questdb CONF or set QDB_CLIENT_CONF', 'export');
+  checkQuestDbConf(conf, origins);
+  const progress = progressReporter(deps.progress, cmd.progress ?? true);
+  const addr = describeConf(conf);
+  io.err(`pte export: sending trades from journal sequence ${target.fromSeq} in ${config.dataDir} to ${addr}`);
+  try {
+    const report = await backfillQuestDb({
+      conf,
+      dataDir: config.dataDir,
+      tokens: createTokenRegistry(),
+      fromSeq: target.fromSeq,
+      portfolioId: cmd.portfolioId,
+      onProgress: progress,
+    });
+    io.err(`pte export: ${report.rows} trades sent to ${addr} (journal up to sequence ${report.lastSeq}); duplicates are replaced, not added`);
+    return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof BackfillError)) throw e;
+    io.err(`pte export: ${e.message}\npte export: ${e.rowsSent} trades were sent; resume with: pte export questdb --from ${e.resumeFrom}`);
+    return EXIT.failed;
+  }
+}
+
 export async function runExport(cmd: ExportCommand, io: CliIo, deps: ExportDeps = processExportDeps()): Promise<number> {
+  if (cmd.questdb) return runQuestDbExport(cmd, cmd.questdb, io, deps);
   const { config } = resolveConfig({ file: cmd.configFile, env: io.env, flags: cmd.dataDir === undefined ? {} : { dataDir: cmd.dataDir } });
   const tokens = createTokenRegistry();
   const file = cmd.out === undefined ? undefined : createWriteStream(cmd.out);

@@ -26,7 +26,8 @@ commands:
   reset         reset a portfolio to its starting balances
   trades        list a portfolio's recent trades
   replay        rebuild the state from the journal, print its hash; --verify re-executes every trade
-  export        write the trade history (audit trail) from the journal as CSV or JSON lines
+  export        write the trade history (audit trail) from the journal as CSV or JSON lines;
+                export questdb re-sends it to QuestDB (after an outage)
   evaluate      measure paper fills against real recorded trades (fidelity; docs/fidelity.md)
   jupiter-emulator  a local Jupiter API with fault injection, for tests and failover by hand
   help [CMD]    show help for a command

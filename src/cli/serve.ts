@@ -1,8 +1,9 @@
 /** `pte serve`: loads the configuration, starts the executor and runs until SIGINT or SIGTERM. */
 import type { ConfigOverrides } from '../config/load.js';
-import { describeConfig, resolveConfig } from '../config/load.js';
+import { ConfigError, describeConfig, resolveConfig, type ConfigOrigins } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { numberOrText } from '../config/sources.js';
+import { assertCredentialsFromEnv, ClientConfError, parseClientConf } from '../store/questdb-conf.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -24,6 +25,8 @@ options:
   --redis-url URL        shared price cache, e.g. redis://localhost:6379
   --seed N               base seed of every random draw (uint64, default 1)
   --log-level L          fatal, error, warn, info, debug, trace or silent (default info)
+  --questdb CONF         record trades in QuestDB, e.g. 'http::addr=localhost:9000;' (docs/questdb.md);
+                         a conf with credentials only from QDB_CLIENT_CONF
   --print-config         print the effective configuration (secrets redacted) and exit`;
 
 const OPTIONS = {
@@ -37,6 +40,7 @@ const OPTIONS = {
   'redis-url': { type: 'string' },
   seed: { type: 'string' },
   'log-level': { type: 'string' },
+  questdb: { type: 'string' },
   'print-config': { type: 'boolean' },
 } as const;
 
@@ -63,6 +67,7 @@ export function parseServeArgs(argv: readonly string[]): ServeCommand {
   if (v['redis-url'] !== undefined) market.redisUrl = v['redis-url'];
   if (v.seed !== undefined) o.seed = v.seed;
   if (v['log-level'] !== undefined) o.logLevel = v['log-level'];
+  if (v.questdb !== undefined) o.questdb = { conf: v.questdb };
   if (Object.keys(grpc).length > 0) o.grpc = grpc;
   if (Object.keys(metrics).length > 0) o.metrics = metrics;
   if (Object.keys(market).length > 0) o.market = market;
@@ -77,6 +82,25 @@ export function serveBanner(config: Config, ports: { readonly grpcPort: number; 
     `(market: ${config.market.kind}, seed ${config.seed}), ` +
     `metrics on http://${hostPort(config.metrics.host, ports.metricsPort)}/metrics, data in ${config.dataDir}`
   );
+}
+
+/** Time allowed, after the drain, to flush and close the journal and the recorder. */
+const STOP_FLUSH_MS = 5_000;
+
+/**
+ * The QuestDB conf must parse, and may hold credentials only when it came from QDB_CLIENT_CONF (a
+ * flag shows in the process list, a config file gets committed). Problems never echo the conf.
+ */
+export function checkQuestDbConf(conf: string | undefined, origins: ConfigOrigins): void {
+  if (conf === undefined) return;
+  const source = [...origins.values()].find((o) => o.path.join('.') === 'questdb.conf')?.source ?? 'config';
+  try {
+    parseClientConf(conf);
+    assertCredentialsFromEnv(conf, source);
+  } catch (e) {
+    if (e instanceof ClientConfError) throw new ConfigError([{ path: 'questdb.conf', problem: e.message, source }]);
+    throw e;
+  }
 }
 
 export interface ServeDeps {
@@ -102,6 +126,7 @@ export function processSignals(): Promise<string> {
 
 export async function runServe(cmd: ServeCommand, io: CliIo, deps: ServeDeps = { untilSignal: processSignals }): Promise<number> {
   const { config, origins } = resolveConfig({ file: cmd.configFile, env: io.env, flags: cmd.overrides });
+  checkQuestDbConf(config.questdb.conf, origins);
   if (cmd.printConfig) {
     io.out(describeConfig(config, { origins, env: io.env }));
     return 0;
@@ -118,7 +143,22 @@ export async function runServe(cmd: ServeCommand, io: CliIo, deps: ServeDeps = {
   io.err(serveBanner(config, app));
   const signal = await deps.untilSignal();
   io.err(`pte: ${signal} received, stopping`);
-  await app.stop();
+  // Draining (health NOT_SERVING, in-flight trades finish) is bounded by server.shutdownGraceMs; the
+  // journal's final flush gets a further bounded window. Past both, exit non-zero rather than hang.
+  const limitMs = config.server.shutdownGraceMs + STOP_FLUSH_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    app.stop(config.server.shutdownGraceMs).then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), limitMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    io.err(`pte: could not stop cleanly within ${limitMs} ms`);
+    return 1;
+  }
   io.err('pte: stopped');
   return 0;
 }

@@ -79,6 +79,11 @@ export interface ExecutorClientOptions {
   /** Applied to unary calls that pass no deadline. Default: none. */
   readonly defaultDeadlineMs?: number;
   readonly channelOptions?: ChannelOptions;
+  /**
+   * Sent as the x-api-key header on every call when the server requires keys (docs/hardening.md).
+   * For TLS pass `credentials: credentials.createSsl(caPem)`.
+   */
+  readonly apiKey?: string;
 }
 
 export interface ExecutorClient {
@@ -156,6 +161,13 @@ export function createExecutorClient(address: string, options: ExecutorClientOpt
   const client = new Client(address, options.credentials ?? grpcCredentials.createInsecure(), options.channelOptions ?? {});
   const exec = executorMethods();
   const diag = diagnosticsMethods();
+  /** The call's metadata plus the API key (a copy: the caller's Metadata is not changed). */
+  const withKey = (md: Metadata | undefined): Metadata => {
+    if (options.apiKey === undefined) return md ?? new Metadata();
+    const out = md?.clone() ?? new Metadata();
+    if (out.get('x-api-key').length === 0) out.set('x-api-key', options.apiKey);
+    return out;
+  };
 
   function unary<Req, Res>(m: MethodDefinition<Req, Res>, req: Req, opts: CallOptions | undefined): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
@@ -168,7 +180,7 @@ export function createExecutorClient(address: string, options: ExecutorClientOpt
         m.requestSerialize,
         m.responseDeserialize,
         req,
-        opts?.metadata ?? new Metadata(),
+        withKey(opts?.metadata),
         callOptions,
         (err, res) => {
           if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
@@ -187,7 +199,7 @@ export function createExecutorClient(address: string, options: ExecutorClientOpt
 
   function streamTrades(portfolioId = '', opts?: Pick<CallOptions, 'metadata' | 'signal'>): TradeStream {
     const m = exec.StreamTrades;
-    const call = client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, { portfolioId }, opts?.metadata ?? new Metadata(), {});
+    const call = client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, { portfolioId }, withKey(opts?.metadata), {});
     // A small pull queue over the stream's events: pausing the stream when the consumer falls
     // behind keeps memory bounded (HTTP/2 flow control pushes back to the server).
     const HIGH_WATER = 256;

@@ -137,6 +137,49 @@ export const configSchema = z.strictObject({
       maxMessageBytes: whole(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     })
     .prefault({}),
+  /** Hardening of the gRPC port: access control, limits, overload, TLS, shutdown (docs/hardening.md). */
+  server: z
+    .strictObject({
+      /** Requests worked on at once; past it calls are answered RESOURCE_EXHAUSTED at once. */
+      maxInFlight: whole(1, 1_000_000).default(2_048),
+      /** Deadline given to a call that sends none. */
+      defaultDeadlineMs: whole(1, 3_600_000).default(10_000),
+      /** Largest total size of one call's metadata (header names plus values). */
+      maxMetadataBytes: whole(256, 1024 * 1024).default(8 * 1024),
+      /** On SIGTERM/SIGINT: how long in-flight calls may run before they are cut. */
+      shutdownGraceMs: whole(0, 600_000).default(10_000),
+      /** API keys; empty = no authentication (a sidecar on localhost). */
+      apiKeys: z
+        .array(
+          z
+            .strictObject({
+              name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'holds 1-64 letters, digits and . _ -' }),
+              /** Environment variable holding the key. */
+              keyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).optional(),
+              /** SHA-256 of the key in hex, optionally "sha256:"-prefixed (`printf %s KEY | sha256sum`). */
+              keyHash: z.string().regex(/^(?:sha256:)?[0-9a-fA-F]{64}$/, { error: 'must be a SHA-256 hex digest' }).optional(),
+              /** Portfolio ids the key may use; "default" is the default portfolio, "*" every one. */
+              portfolios: z
+                .array(z.string().regex(/^(?:\*|[A-Za-z0-9._:-]{1,64})$/, { error: 'a portfolio id or "*"' }))
+                .min(1, { error: 'must list at least one portfolio (or "*")' }),
+              /** Requests per second allowed to this key (token bucket); unset = unlimited. */
+              ratePerSec: z.number().gt(0, { error: 'must be above 0' }).max(1_000_000).optional(),
+              /** Requests allowed at once after a pause; default max(1, ratePerSec). */
+              burst: whole(1, 1_000_000).optional(),
+            })
+            .refine((k) => (k.keyEnv === undefined) !== (k.keyHash === undefined), { error: 'set exactly one of keyEnv and keyHash' }),
+        )
+        .default([])
+        .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, { error: 'key names must be unique' }),
+      /** Serve TLS on the gRPC port (PEM files). */
+      tls: z
+        .strictObject({
+          certFile: z.string().min(1, { error: 'must not be empty' }),
+          keyFile: z.string().min(1, { error: 'must not be empty' }),
+        })
+        .optional(),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       host: host().default('127.0.0.1'),
@@ -246,7 +289,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** QuestDB client configuration string, e.g. "http::addr=localhost:9000;". Unset = no recorder. */
       conf: z.string().min(1, { error: 'must not be empty' }).optional(),
+      /** Trades held in memory while QuestDB is slow or down; beyond it the oldest are dropped (the journal keeps them). */
+      queueCap: whole(2, 10_000_000).default(100_000),
+      /** Rows per flush; reaching it sends at once. Must be below queueCap. */
+      flushRows: whole(1, 1_000_000).default(1_000),
+      /** A partial batch waits at most this long before it is sent. */
+      flushIntervalMs: whole(10, 60_000).default(1_000),
+      /** On stop, how long to keep sending what is queued. */
+      shutdownDeadlineMs: whole(0, 600_000).default(3_000),
     })
+    .refine((q) => q.flushRows < q.queueCap, { error: 'flushRows must be below queueCap', path: ['flushRows'] })
     .prefault({}),
 });
 

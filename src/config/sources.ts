@@ -33,6 +33,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_JUPITER_MAX_ATTEMPTS', path: ['market', 'maxAttemptsPerEndpoint'], kind: 'number', description: 'attempts per Jupiter endpoint before failover' },
   { name: 'PTE_JUPITER_BREAKER_OPEN_MS', path: ['market', 'breakerOpenMs'], kind: 'number', description: 'how long a failed endpoint is skipped before a probe' },
   { name: 'PTE_REDIS_TIMEOUT_MS', path: ['market', 'redisTimeoutMs'], kind: 'number', description: 'timeout of one Redis command' },
+  { name: 'PTE_MAX_IN_FLIGHT', path: ['server', 'maxInFlight'], kind: 'number', description: 'requests worked on at once before RESOURCE_EXHAUSTED' },
+  { name: 'PTE_DEFAULT_DEADLINE_MS', path: ['server', 'defaultDeadlineMs'], kind: 'number', description: 'deadline of calls that send none' },
+  { name: 'PTE_SHUTDOWN_GRACE_MS', path: ['server', 'shutdownGraceMs'], kind: 'number', description: 'how long in-flight calls may finish on SIGTERM' },
   { name: 'QDB_CLIENT_CONF', path: ['questdb', 'conf'], kind: 'string', description: 'QuestDB client configuration string' },
 ];
 
@@ -53,6 +56,7 @@ export const FLAG_BINDINGS: readonly { readonly flag: string; readonly path: Con
   { flag: '--redis-url', path: ['market', 'redisUrl'] },
   { flag: '--seed', path: ['seed'] },
   { flag: '--log-level', path: ['logLevel'] },
+  { flag: '--questdb', path: ['questdb', 'conf'] },
 ];
 
 /** "8080" -> 8080 for numeric settings; anything else is kept so validation can show it as given. */

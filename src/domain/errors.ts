@@ -31,7 +31,14 @@ export const ERROR_CODES = {
   PRICE_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, summary: 'no price source could price the trade' },
   DUPLICATE_REQUEST: { status: GrpcStatus.ALREADY_EXISTS, summary: 'request_id was used before with a different payload' },
   JOURNAL_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, summary: 'the journal cannot be written; no trade is accepted' },
-  OVERLOADED: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'too much work in flight' },
+  OVERLOADED: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'server.maxInFlight requests are already being worked on' },
+  // Refusals by the transport guards (src/server/guards), before a request reaches the executor.
+  UNAUTHENTICATED: { status: GrpcStatus.UNAUTHENTICATED, summary: 'no API key, or a key this server does not know' },
+  PERMISSION_DENIED: { status: GrpcStatus.PERMISSION_DENIED, summary: 'the API key is not allowed this portfolio' },
+  RATE_LIMITED: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: "the API key's request rate is used up" },
+  METADATA_TOO_LARGE: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'the call metadata (headers) exceeds server.maxMetadataBytes' },
+  MALFORMED_REQUEST: { status: GrpcStatus.INVALID_ARGUMENT, summary: 'the request bytes are not a valid protobuf message of the method' },
+  SHUTTING_DOWN: { status: GrpcStatus.UNAVAILABLE, summary: 'the server is draining; retry on another instance' },
   DEADLINE_EXCEEDED: { status: GrpcStatus.DEADLINE_EXCEEDED, summary: 'the deadline passed before the trade was booked' },
   INTERNAL: { status: GrpcStatus.INTERNAL, summary: 'an unexpected failure; nothing was changed' },
 } as const satisfies Record<string, { status: GrpcStatusCode; summary: string }>;

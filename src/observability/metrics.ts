@@ -6,7 +6,7 @@
  * Hot path: labelled children are resolved once and cached, so an observation is a map lookup and
  * an add, with no label hashing per call.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ExecutorMetricsSink, Stage } from '../executor/ports.js';
 import type { JournalMetricsSink } from '../store/file-journal.js';
 
@@ -23,12 +23,20 @@ export interface RpcMetricsSink {
   observeRpc(method: string, code: string, seconds: number): void;
 }
 
+/** What the transport guards report (server/guards): refusals by code, and the in-flight count. */
+export interface GuardMetricsSink {
+  countRejection(code: string): void;
+  /** Where pte_grpc_in_flight reads its value at each scrape. */
+  setInFlightSource(read: () => number): void;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   readonly sink: ExecutorMetricsSink;
   readonly rpc: RpcMetricsSink;
   /** The durable journal: fsync latency, group size, failures, snapshots. */
   readonly journal: JournalMetricsSink;
+  readonly guard: GuardMetricsSink;
 }
 
 /** 50 us to 1 s: an fdatasync on a fast SSD to a stalled disk. */
@@ -36,7 +44,11 @@ const SYNC_BUCKETS_SECONDS: readonly number[] = [0.00005, 0.0001, 0.00025, 0.000
 const GROUP_BUCKETS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 export interface MetricsOptions {
-  /** Process metrics (CPU, memory, event loop lag, GC). Default true. */
+  /**
+   * Process metrics (CPU, memory, GC, and event-loop delay: prom-client's default set samples
+   * perf_hooks.monitorEventLoopDelay into nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds).
+   * Default true.
+   */
   readonly defaultMetrics?: boolean;
 }
 
@@ -135,6 +147,31 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   };
 
+  const guardRejections = new Counter({
+    name: 'pte_guard_rejections_total',
+    help: 'Calls refused before the executor (auth, rate limit, in-flight bound, metadata size, draining), by code',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  let readInFlight = (): number => 0;
+  new Gauge({
+    name: 'pte_grpc_in_flight',
+    help: 'Unary gRPC calls admitted and not yet answered',
+    registers,
+    collect() {
+      this.set(readInFlight());
+    },
+  });
+  const rejectionChild = cached((code) => guardRejections.labels(code));
+  const guard: GuardMetricsSink = {
+    countRejection(code) {
+      rejectionChild(code).inc();
+    },
+    setInFlightSource(read) {
+      readInFlight = read;
+    },
+  };
+
   const stageChild = new Map(STAGES.map((s) => [s, stageHistogram.labels(s)] as const));
   const tradeChild = cached((key) => {
     const [action = '', status = ''] = key.split('\u0000');
@@ -171,5 +208,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       rpcChild(`${method}\u0000${code}`).observe(seconds);
     },
   };
-  return { registry, sink, rpc, journal };
+  return { registry, sink, rpc, journal, guard };
 }

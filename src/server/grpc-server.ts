@@ -19,6 +19,7 @@ import {
 } from '../client/proto.js';
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { createDiagnosticsHandlers, createExecutorHandlers } from './handlers.js';
+import { createCallGuard, tolerantDeserializers, type CallGuard, type GuardOptions } from './guards/index.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
@@ -33,6 +34,10 @@ export interface GrpcServerOptions {
   readonly maxMessageBytes?: number;
   /** Trades buffered for one slow StreamTrades reader before its stream is ended. Default 1,000. */
   readonly maxBufferedStreamTrades?: number;
+  /** API keys, in-flight bound, default deadline, metadata cap (guards/call-guard.ts). */
+  readonly guard?: GuardOptions;
+  /** Serve TLS instead of plaintext: PEM certificate chain and private key. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 export interface GrpcServer {
@@ -45,6 +50,8 @@ export interface GrpcServer {
   shutdown(graceMs?: number): Promise<void>;
   /** Flips the health status of the whole server and of the executor service. */
   setServing(serving: boolean): void;
+  /** The guard in front of every call (its in-flight count is a metric). */
+  readonly guard: CallGuard;
 }
 
 /** Services whose health is reported: "" is the whole server, by the protocol's convention. */
@@ -71,7 +78,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
   const pkg = loadExecutorPackage();
+  const guard = createCallGuard(options.guard);
   const ctx = {
+    guard,
     executor: options.executor,
     logger,
     metrics: options.metrics,
@@ -80,8 +89,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   };
 
   const executorHandlers = createExecutorHandlers(ctx);
-  server.addService(serviceDefinition(pkg, EXECUTOR_SERVICE_NAME), executorHandlers.implementation);
-  server.addService(serviceDefinition(pkg, DIAGNOSTICS_SERVICE_NAME), createDiagnosticsHandlers(ctx));
+  server.addService(tolerantDeserializers(serviceDefinition(pkg, EXECUTOR_SERVICE_NAME)), executorHandlers.implementation);
+  server.addService(tolerantDeserializers(serviceDefinition(pkg, DIAGNOSTICS_SERVICE_NAME)), createDiagnosticsHandlers(ctx));
 
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));
   health.addToServer(server);
@@ -95,40 +104,67 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     for (const s of HEALTH_SERVICES) health.setStatus(s, status);
   };
 
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
+    : ServerCredentials.createInsecure();
+
   return {
     setServing,
+    guard,
     start(host, port) {
       if (started) return Promise.reject(new Error('gRPC server already started'));
       started = true;
       return new Promise<number>((resolve, reject) => {
-        server.bindAsync(bindAddress(host, port), ServerCredentials.createInsecure(), (err, bound) => {
+        server.bindAsync(bindAddress(host, port), credentials, (err, bound) => {
           if (err) {
             reject(err);
             return;
           }
-          logger.info({ host, port: bound }, 'gRPC server listening');
+          logger.info({ host, port: bound, tls: options.tls !== undefined }, 'gRPC server listening');
           resolve(bound);
         });
       });
     },
     shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
       stopping ??= new Promise<void>((resolve) => {
+        const deadline = performance.now() + graceMs;
         setServing(false);
         // Trade streams never end on their own; end them so draining can finish.
         executorHandlers.streams.endAll();
-        const timer = setTimeout(() => {
-          logger.warn({ graceMs }, 'gRPC calls still running after the grace period; cancelling them');
-          server.forceShutdown();
+        let done = false;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
           resolve();
+        };
+        const timer = setTimeout(() => {
+          logger.warn({ graceMs, in_flight: guard.inFlight.count }, 'gRPC calls still running after the grace period; cancelling them');
+          server.forceShutdown();
+          finish();
         }, graceMs);
         timer.unref();
-        server.tryShutdown((err) => {
-          clearTimeout(timer);
-          if (err) {
-            logger.warn({ err }, 'gRPC graceful shutdown failed; forcing');
+        // Phase 1, draining: the port stays open so health checks see NOT_SERVING, new calls are
+        // refused with UNAVAILABLE, and admitted calls run to their answer.
+        const inFlight = guard.inFlight.count;
+        void guard.drain().then(() => {
+          if (done) return;
+          logger.info({ drained: inFlight }, 'gRPC in-flight calls drained');
+          // Phase 2: close the listener and the connections. Calls that never end by themselves (a
+          // health Watch) get at most a second before they are cut.
+          const closeTimer = setTimeout(() => {
             server.forceShutdown();
-          }
-          resolve();
+            finish();
+          }, Math.max(0, Math.min(1_000, deadline - performance.now())));
+          closeTimer.unref();
+          server.tryShutdown((err) => {
+            clearTimeout(closeTimer);
+            if (err) {
+              logger.warn({ err }, 'gRPC graceful shutdown failed; forcing');
+              server.forceShutdown();
+            }
+            finish();
+          });
         });
       });
       return stopping;

@@ -25,6 +25,7 @@ import { callSignal } from './call-signal.js';
 import { portfolioToWire, tradePageToWire, tradeRequestFromWire, tradeResultToWire, tradeToWire } from './mapping.js';
 import { statusName, toGrpcStatus } from './status.js';
 import { ExecutorError } from '../domain/errors.js';
+import { guardError, isDecodeFailure, withDefaultDeadline, type Admission, type CallGuard } from './guards/index.js';
 
 export interface HandlerContext {
   readonly executor: Executor;
@@ -33,6 +34,8 @@ export interface HandlerContext {
   readonly rpcMetrics?: RpcMetricsSink | undefined;
   /** Trades buffered for one slow StreamTrades reader before the stream is ended. */
   readonly maxBufferedStreamTrades?: number | undefined;
+  /** Access control, limits and overload protection (guards/); none = every call admitted. */
+  readonly guard?: CallGuard | undefined;
 }
 
 /** Open StreamTrades calls, so shutdown can end them instead of waiting for clients to hang up. */
@@ -79,6 +82,18 @@ function reportFailure(
   return mapped;
 }
 
+/** The portfolio a decoded request names, for the guard; undefined when the call touches none. */
+const portfolioOf = (req: unknown): string | undefined => {
+  if (typeof req !== 'object' || req === null || !('portfolioId' in req)) return undefined;
+  const id = req.portfolioId;
+  return typeof id === 'string' ? id : '';
+};
+
+/** The request bytes did not decode: INVALID_ARGUMENT naming the request (guards/decode.ts). */
+function assertDecoded(req: unknown): void {
+  if (isDecodeFailure(req)) throw guardError('MALFORMED_REQUEST', `request: not a valid protobuf message of this method (${req.reason})`, 'request');
+}
+
 function unary<Req, Res>(
   ctx: HandlerContext,
   method: string,
@@ -102,20 +117,30 @@ function unary<Req, Res>(
       });
     };
     let pending: Promise<Res>;
+    let admission: Admission | undefined;
     try {
-      requestId = requestIdOf(call.request);
-      pending = run(call.request, call);
+      const raw: unknown = call.request;
+      // Admission first: an unauthenticated caller learns nothing, not even that its bytes were bad.
+      admission = ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: true });
+      assertDecoded(raw);
+      const req = call.request;
+      requestId = requestIdOf(req);
+      pending = run(req, call);
     } catch (err) {
       pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     pending.then(
       (res) => {
+        admission?.release();
         guarded(ctx.logger, method, () => {
           finish(0);
           callback(null, res);
         });
       },
-      fail,
+      (err: unknown) => {
+        admission?.release();
+        fail(err);
+      },
     );
   };
 }
@@ -131,7 +156,7 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
     (req) => req.requestId,
     async (req, call) => {
       const raw = tradeRequestFromWire(req);
-      const { signal, dispose } = callSignal(call);
+      const { signal, dispose } = callSignal(withDefaultDeadline(call, ctx.guard?.defaultDeadlineMs));
       try {
         return tradeResultToWire(await executor.executeTrade(raw, { signal }));
       } finally {
@@ -197,9 +222,19 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
     call.on('finish', () => close('OK'));
     call.on('close', () => close('CLOSED'));
     if (call.cancelled) return;
+    let portfolioId: string;
+    try {
+      const raw: unknown = call.request;
+      ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: false });
+      assertDecoded(raw);
+      portfolioId = call.request.portfolioId;
+    } catch (err) {
+      fail(err);
+      return;
+    }
     openStreams.add(endGracefully);
     try {
-      const u = executor.subscribe(call.request.portfolioId, (trade) => {
+      const u = executor.subscribe(portfolioId, (trade) => {
         if (closed) return;
         try {
           // A reader that stops reading must not grow this process without bound.

@@ -20,9 +20,10 @@ export interface MappedError {
 
 export function toGrpcStatus(cause: unknown): MappedError {
   const error = ExecutorError.from(cause);
+  const field = error.context.field;
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, error.code);
-  if (typeof error.context.field === 'string') metadata.set(ERROR_FIELD_METADATA_KEY, error.context.field);
+  if (typeof field === 'string') metadata.set(ERROR_FIELD_METADATA_KEY, field);
   const details = error.message.length > MAX_DETAILS ? `${error.message.slice(0, MAX_DETAILS)}...` : error.message;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- GrpcStatus in domain/errors.ts mirrors google.rpc.Code
   return { error, status: { code: error.status, details, metadata } };

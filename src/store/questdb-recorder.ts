@@ -1,0 +1,333 @@
+/**
+ * Write-behind trade recording to QuestDB over ILP/HTTP with the official client. The trade path
+ * only calls record(), which appends to a bounded in-memory queue: O(1), no I/O, never throws. A
+ * background loop turns queued trades into rows and flushes them in batches (by row count, or by
+ * time: the client itself only auto-flushes when a row is added, so an idle tail would wait forever).
+ *
+ * While QuestDB is down the rows stay queued and the loop retries with exponential backoff and
+ * jitter. When the queue is full the oldest unsent rows are dropped from memory only: the journal
+ * holds every trade and `pte export questdb` re-sends any range, idempotently, because the table
+ * deduplicates on (ts, trade_id). Nothing here can fail or change a trade.
+ */
+import { Sender } from '@questdb/nodejs-client';
+import type { Trade } from '../domain/trade.js';
+import { describeConf, withSettings } from './questdb-conf.js';
+import type { DropReason, QuestDbMetricsSink } from './questdb-metrics.js';
+import { createRingQueue } from './questdb-queue.js';
+import { TRADES_TABLE, tradeToRow, writeRow, type RowSink } from './questdb-row.js';
+
+/** The structured logger (pino's Logger satisfies it). */
+export interface RecorderLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The part of the client's Sender the recorder uses. */
+export interface SenderLike extends RowSink {
+  flush(): Promise<boolean>;
+  reset(): unknown;
+  close(): Promise<void>;
+}
+
+export interface QuestDbRecorderOptions {
+  /** Client configuration string; it holds credentials, so it is never logged (only its addr). */
+  readonly conf: string;
+  /** Rows held in memory at most (queued plus in flight). */
+  readonly queueCap: number;
+  /** Rows per flush; reaching it wakes the loop at once. Must be below queueCap. */
+  readonly flushRows: number;
+  /** A partial batch waits at most this long. */
+  readonly flushIntervalMs: number;
+  /** Backoff after a failed flush: from min, doubling, up to max, with jitter. Defaults 100 and 5,000. */
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly log: RecorderLog;
+  readonly metrics?: QuestDbMetricsSink | undefined;
+  readonly table?: string;
+  /** Jitter source (tests pin it). */
+  readonly random?: () => number;
+  /** Builds the client; tests may substitute one. Default Sender.fromConfig. */
+  readonly createSender?: (conf: string) => Promise<SenderLike>;
+}
+
+export interface RecorderStats {
+  /** Rows in memory now: queued plus in flight. */
+  readonly depth: number;
+  readonly maxDepth: number;
+  readonly recorded: number;
+  readonly sent: number;
+  readonly sendFailures: number;
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** The outage in progress, if any: when the first failure of the current run happened. */
+  readonly failingSinceMs: number | undefined;
+}
+
+export interface CloseReport {
+  readonly sent: number;
+  /** Rows left unsent at the deadline: the journal has them. */
+  readonly unsent: number;
+}
+
+export interface QuestDbRecorder {
+  /** Queues the trade. O(1); never throws, never waits. */
+  record(trade: Trade): void;
+  stats(): RecorderStats;
+  /** Sends everything queued now, waiting at most deadlineMs; resolves with the rows still in memory. */
+  drain(deadlineMs: number): Promise<number>;
+  /** Stops the timers, flushes what it can within deadlineMs, then stops. Later records are ignored. */
+  close(deadlineMs: number): Promise<CloseReport>;
+}
+
+/** After this many consecutive failures, a failure is logged once per this many (no log flood). */
+const LOG_EVERY_FAILURES = 20;
+/** At most one drop warning per this interval, with the count since the last one. */
+const DROP_WARN_INTERVAL_MS = 10_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** The HTTP status in the client's error message ("HTTP request failed, statusCode=400, error=..."). */
+export function statusOf(err: unknown): number | undefined {
+  const m = /statusCode=(\d{3})/.exec(err instanceof Error ? err.message : String(err));
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/** The recorder owns flushing: the client's auto-flush would send from inside at(), out of its control. */
+const defaultCreateSender = async (conf: string): Promise<SenderLike> => Sender.fromConfig(withSettings(conf, { auto_flush: 'off' }));
+
+export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbRecorder {
+  const { queueCap, flushRows, flushIntervalMs, log, metrics } = options;
+  if (!(Number.isInteger(flushRows) && flushRows >= 1 && flushRows < queueCap)) {
+    throw new RangeError(`questdb.flushRows (${flushRows}) must be at least 1 and below questdb.queueCap (${queueCap})`);
+  }
+  const backoffMin = options.backoffMinMs ?? 100;
+  const backoffMax = options.backoffMaxMs ?? 5_000;
+  const random = options.random ?? Math.random;
+  const table = options.table ?? TRADES_TABLE;
+  const createSender = options.createSender ?? defaultCreateSender;
+  const addr = describeConf(options.conf);
+
+  const queue = createRingQueue<Trade>(queueCap);
+  /** The batch being sent; it goes back to the head of the queue if the send fails. */
+  let inflight: Trade[] = [];
+  let sender: SenderLike | undefined;
+  let pump: Promise<boolean> | undefined;
+  let wakeScheduled = false;
+  let backoffTimer: NodeJS.Timeout | undefined;
+  let failures = 0; // consecutive
+  /** Rows of a batch QuestDB rejected (400) still to be sent one at a time, to find the bad one. */
+  let isolate = 0;
+  let closing = false;
+  let closed = false;
+  const counts = { recorded: 0, sent: 0, sendFailures: 0, maxDepth: 0 };
+  const dropped: Record<DropReason, number> = { overflow: 0, rejected: 0, invalid: 0 };
+  let failingSinceMs: number | undefined;
+  let lastDropWarnMs = Number.NEGATIVE_INFINITY;
+  let droppedSinceWarn = 0;
+
+  const depth = (): number => queue.length + inflight.length;
+
+  const drop = (reason: DropReason, n: number): void => {
+    dropped[reason] += n;
+    metrics?.countDropped(reason, n);
+  };
+
+  const interval = setInterval(() => wake(), flushIntervalMs);
+  interval.unref();
+
+  function wake(): void {
+    if (pump !== undefined || backoffTimer !== undefined || closed || depth() === 0) return;
+    pump = runPump().finally(() => {
+      pump = undefined;
+    });
+  }
+
+  function scheduleBackoff(): void {
+    if (closing || backoffTimer !== undefined) return;
+    const ceiling = Math.min(backoffMax, backoffMin * 2 ** Math.min(failures - 1, 30));
+    const delay = Math.round(ceiling * (0.5 + random() * 0.5)); // "equal jitter": never 0, never above the ceiling
+    backoffTimer = setTimeout(() => {
+      backoffTimer = undefined;
+      wake();
+    }, delay);
+    backoffTimer.unref();
+  }
+
+  async function ensureSender(): Promise<SenderLike> {
+    sender ??= await createSender(options.conf); // probes /settings: fails while QuestDB is down
+    return sender;
+  }
+
+  /** Writes the batch into the sender's buffer; a trade that cannot become a row is dropped, not retried. */
+  async function fill(s: SenderLike, batch: Trade[]): Promise<Trade[]> {
+    s.reset();
+    const written: Trade[] = [];
+    for (const trade of batch) {
+      try {
+        await writeRow(s, tradeToRow(trade), table);
+        written.push(trade);
+      } catch (err) {
+        // The buffer may hold half a row: start again without this trade.
+        s.reset();
+        drop('invalid', 1);
+        log.error({ err, trade_id: trade.tradeId }, 'trade cannot be written as a QuestDB row; dropped from the recorder (the journal has it)');
+        return fill(s, batch.filter((t) => t !== trade));
+      }
+    }
+    return written;
+  }
+
+  /** Sends batches until the queue is empty; false when a send failed (rows kept). */
+  async function runPump(): Promise<boolean> {
+    while (depth() > 0 && !closed) {
+      const size = isolate > 0 ? 1 : flushRows;
+      inflight = queue.take(size);
+      let s: SenderLike;
+      try {
+        s = await ensureSender();
+        inflight = await fill(s, inflight);
+        if (inflight.length === 0) continue;
+        const t0 = performance.now();
+        await s.flush();
+        metrics?.observeFlush((performance.now() - t0) / 1000);
+      } catch (err) {
+        const batch = inflight;
+        inflight = [];
+        const status = statusOf(err);
+        if (status === 400) {
+          // QuestDB refused the content: resending it unchanged can never succeed. Find the bad row.
+          if (batch.length > 1) {
+            isolate = batch.length;
+            queue.unshiftAll(batch);
+            continue;
+          }
+          drop('rejected', batch.length);
+          isolate = Math.max(0, isolate - 1);
+          log.error({ err: String(err), trade_id: batch[0]?.tradeId, questdb: addr }, 'QuestDB rejected a trade row; dropped from the recorder (the journal has it)');
+          continue;
+        }
+        queue.unshiftAll(batch);
+        failures++;
+        counts.sendFailures++;
+        metrics?.countSendFailure();
+        failingSinceMs ??= Date.now();
+        if (failures === 1 || failures % LOG_EVERY_FAILURES === 0) {
+          log.warn(
+            { questdb: addr, err: err instanceof Error ? err.message : String(err), consecutive_failures: failures, queued: depth() },
+            'QuestDB write failed; rows kept and retried (trades are unaffected)',
+          );
+        }
+        scheduleBackoff();
+        return false;
+      }
+      const n = inflight.length;
+      inflight = [];
+      counts.sent += n;
+      metrics?.countSent(n);
+      if (isolate > 0) isolate--;
+      if (failures > 0) {
+        log.info({ questdb: addr, after_failures: failures, outage_ms: Date.now() - (failingSinceMs ?? Date.now()), queued: depth() }, 'QuestDB reachable again; sending the backlog');
+        failures = 0;
+        failingSinceMs = undefined;
+      }
+    }
+    return true;
+  }
+
+  function warnDrops(): void {
+    const now = Date.now();
+    if (now - lastDropWarnMs < DROP_WARN_INTERVAL_MS) return;
+    log.warn(
+      { questdb: addr, dropped: droppedSinceWarn, dropped_total: dropped.overflow, queue_cap: queueCap },
+      'QuestDB recorder queue full: oldest unsent rows dropped from memory (the journal has them; backfill with pte export questdb)',
+    );
+    lastDropWarnMs = now;
+    droppedSinceWarn = 0;
+  }
+
+  return {
+    record(trade) {
+      if (closed || closing) return;
+      try {
+        if (depth() >= queueCap) {
+          // flushRows < queueCap, so the queue (not only the batch in flight) holds at least one row.
+          queue.shift();
+          drop('overflow', 1);
+          droppedSinceWarn++;
+          warnDrops();
+        }
+        queue.push(trade);
+        counts.recorded++;
+        const d = depth();
+        if (d > counts.maxDepth) counts.maxDepth = d;
+        if (queue.length >= flushRows && !wakeScheduled && pump === undefined) {
+          // Not inline: building rows for a whole batch must not run inside the trade's call.
+          wakeScheduled = true;
+          setImmediate(() => {
+            wakeScheduled = false;
+            wake();
+          });
+        }
+      } catch {
+        // Unreachable by construction; a recorder must never throw into the trade path.
+      }
+    },
+
+    stats: () => ({
+      depth: depth(),
+      maxDepth: counts.maxDepth,
+      recorded: counts.recorded,
+      sent: counts.sent,
+      sendFailures: counts.sendFailures,
+      dropped: { ...dropped },
+      failingSinceMs,
+    }),
+
+    async drain(deadlineMs) {
+      const deadline = Date.now() + deadlineMs;
+      while (depth() > 0 && !closed) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        if (backoffTimer !== undefined && closing) {
+          clearTimeout(backoffTimer);
+          backoffTimer = undefined;
+        }
+        wake();
+        const running = pump;
+        if (running === undefined) {
+          await sleep(Math.min(left, backoffMin)); // in backoff: its timer wakes the loop
+          continue;
+        }
+        const ok = await Promise.race([running, sleep(left).then(() => undefined)]);
+        if (ok === undefined) break; // deadline inside a flush (QuestDB stalled)
+        if (!ok && closing) await sleep(Math.min(deadline - Date.now(), backoffMin));
+      }
+      return depth();
+    },
+
+    async close(deadlineMs) {
+      if (closed) return { sent: counts.sent, unsent: depth() };
+      closing = true;
+      clearInterval(interval);
+      const unsent = await this.drain(deadlineMs);
+      closed = true;
+      if (backoffTimer !== undefined) clearTimeout(backoffTimer);
+      backoffTimer = undefined;
+      if (unsent > 0) {
+        const oldest = inflight[0] ?? queue.peek();
+        log.warn(
+          {
+            questdb: addr,
+            unsent,
+            oldest_unsent_trade: oldest?.tradeId,
+            oldest_unsent_at: oldest === undefined ? undefined : new Date(oldest.executedAtMs).toISOString(),
+          },
+          'QuestDB recorder stopped with rows unsent; the journal has them: re-send with pte export questdb',
+        );
+      }
+      // An HTTP sender holds no connection of its own; a flush still stalled is abandoned (it has its own timeouts).
+      void sender?.close().catch(() => undefined);
+      return { sent: counts.sent, unsent };
+    },
+  };
+}
