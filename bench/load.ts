@@ -71,24 +71,28 @@ function rawUnary(client: Client, path: string, serialize: (req: never) => Buffe
 
 const SAMPLE_EVERY = 8;
 
-/** A small trade that alternates BUY and SELL so a long run never drains a portfolio. */
+/** The benchmarks' trade: small, alternating BUY and SELL so a long run never drains a portfolio. */
+export function benchTrade(i: number, portfolioId: string, simulateMev: boolean): TradeRequestMessage {
+  return {
+    requestId: randomUUID(),
+    action: i % 2 === 0 ? 'TRADE_ACTION_BUY' : 'TRADE_ACTION_SELL',
+    baseToken: 'SOL',
+    quoteToken: 'USDC',
+    amount: '0.01',
+    isBaseInput: true,
+    priorityFee: '0',
+    simulateMev,
+    portfolioId,
+    mevProtection: 'MEV_PROTECTION_UNSPECIFIED',
+    metadata: null,
+    slippageModel: null,
+  };
+}
+
 export function tradeCall(client: Client, portfolios: number) {
   const m = executorMethods().ExecuteTrade;
   return async (worker: number, i: number): Promise<TradeResultMessage | undefined> => {
-    const req: TradeRequestMessage = {
-      requestId: randomUUID(),
-      action: i % 2 === 0 ? 'TRADE_ACTION_BUY' : 'TRADE_ACTION_SELL',
-      baseToken: 'SOL',
-      quoteToken: 'USDC',
-      amount: '0.01',
-      isBaseInput: true,
-      priorityFee: '0',
-      simulateMev: true,
-      portfolioId: `bench-${worker % portfolios}`,
-      mevProtection: 'MEV_PROTECTION_UNSPECIFIED',
-      metadata: null,
-      slippageModel: null,
-    };
+    const req = benchTrade(i, `bench-${worker % portfolios}`, true);
     const raw = await rawUnary(client, m.path, m.requestSerialize, req);
     return i % SAMPLE_EVERY === 0 ? m.responseDeserialize(raw) : undefined;
   };

@@ -13,7 +13,6 @@
  * The server runs in a child process (this file with --server); traffic goes to 127.0.0.1 only.
  */
 import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { Metadata, status, type Client } from '@grpc/grpc-js';
 import { build } from 'hdr-histogram-js';
 import { createExecutorClient } from '../src/client/index.js';
-import { executorMethods, type TradeRequestMessage } from '../src/client/proto.js';
+import { executorMethods } from '../src/client/proto.js';
+import { benchTrade } from './load.js';
 import { ms, table } from './table.js';
 
 interface Mem {
@@ -83,20 +83,7 @@ async function openLoop(client: Client, rate: number, seconds: number, onError?:
       while (sent < total && start + sent * interval <= now) {
         const intended = start + sent * interval;
         const i = sent++;
-        const req: TradeRequestMessage = {
-          requestId: randomUUID(),
-          action: i % 2 === 0 ? 'TRADE_ACTION_BUY' : 'TRADE_ACTION_SELL',
-          baseToken: 'SOL',
-          quoteToken: 'USDC',
-          amount: '0.01',
-          isBaseInput: true,
-          priorityFee: '0',
-          simulateMev: false,
-          portfolioId: `ovl-${i % 16}`,
-          mevProtection: 'MEV_PROTECTION_UNSPECIFIED',
-          metadata: null,
-          slippageModel: null,
-        };
+        const req = benchTrade(i, `ovl-${i % 16}`, false);
         client.makeUnaryRequest(m.path, m.requestSerialize, (b: Buffer) => b, req, new Metadata(), { deadline: Date.now() + 30_000 }, (err) => {
           const us = Math.max(1, Math.round((performance.now() - intended) * 1000));
           if (!err) {
