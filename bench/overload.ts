@@ -83,7 +83,8 @@ async function openLoop(client: Client, rate: number, seconds: number, onError?:
       while (sent < total && start + sent * interval <= now) {
         const intended = start + sent * interval;
         const i = sent++;
-        const req = benchTrade(i, `ovl-${i % 16}`, false);
+        // i % 16 picks the portfolio, so each portfolio alternates BUY and SELL on its own count.
+        const req = benchTrade(Math.floor(i / 16), `ovl-${i % 16}`, false);
         client.makeUnaryRequest(m.path, m.requestSerialize, (b: Buffer) => b, req, new Metadata(), { deadline: Date.now() + 30_000 }, (err) => {
           const us = Math.max(1, Math.round((performance.now() - intended) * 1000));
           if (!err) {
