@@ -325,11 +325,14 @@ describe('hostile input over the wire', () => {
           if (!DOCUMENTED.has(st.code)) violations.push(`undocumented status ${where}`);
           if ((st.code === status.INVALID_ARGUMENT || st.code === status.NOT_FOUND) && !FIELD_MESSAGE.test(st.details)) violations.push(`message names no field ${where}`);
           if (st.code === status.OK && g.bad) violations.push(`broken request accepted ${where}`);
-          if (st.code === status.OK && g.portfolio === MIXED_PORTFOLIO) {
-            acceptedMixed++;
-            // The request_id the server saw (protobuf keeps the last of repeated fields): a repeat of an
-            // earlier id is an idempotent replay, answered OK without a new trade.
-            acceptedMixedIds.add(ExecuteTrade.requestDeserialize(g.bytes).requestId.toLowerCase());
+          if (st.code === status.OK) {
+            // Count by what the server decoded (protobuf keeps the last of repeated fields, so the
+            // generator's label may name another portfolio or id than the bytes carry).
+            const seen = ExecuteTrade.requestDeserialize(g.bytes);
+            if (seen.portfolioId === MIXED_PORTFOLIO) {
+              acceptedMixed++;
+              acceptedMixedIds.add(seen.requestId.toLowerCase());
+            }
           }
         }
       }),
