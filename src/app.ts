@@ -10,7 +10,6 @@ import { createSlippageRegistry } from './domain/slippage/registry.js';
 import { createRng } from './domain/rng.js';
 import type { JsonValue } from './domain/request.js';
 import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
-import type { LedgerEvent } from './domain/ledger.js';
 import type { PipelineOptions } from './executor/pipeline.js';
 import type { TradeJournal, TradeRecorder } from './executor/ports.js';
 import { createExecutor, type DriftEvaluator, type RestoredPortfolio } from './executor/executor.js';
@@ -84,7 +83,6 @@ export function pipelineOptions(config: Config, tokens: TokenRegistry = createTo
 
 export interface BuildOptions {
   readonly journal?: TradeJournal;
-  readonly recovered?: Iterable<LedgerEvent>;
   /** Portfolios recovered by the file journal (its snapshot and tail). */
   readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
   /** Write-behind trade recording (QuestDB). */
@@ -110,7 +108,6 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     log: logger,
     metrics: metrics.sink,
     slowExecutionMs: config.warnings.slowExecutionMs,
-    ...(parts.recovered ? { recovered: parts.recovered } : {}),
     ...(parts.restored ? { restored: parts.restored } : {}),
     ...(parts.recorder ? { recorder: parts.recorder } : {}),
   });
@@ -151,6 +148,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         tokens: createTokenRegistry(),
         snapshotEvery: config.journal.snapshotEvery,
         segmentBytes: config.journal.segmentBytes,
+        tradeCache: config.journal.tradeCache,
         log: logger.child({ component: 'journal' }),
         metrics: metrics.journal,
         onFailure: () => notServing(),

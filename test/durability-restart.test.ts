@@ -125,7 +125,7 @@ describe('durability over gRPC', () => {
       const again = await Promise.all(originals.slice(0, 40).map((r) => s.client.executeTrade(r)));
       again.forEach((res, i) => {
         expect(res.trade).toEqual(byId.get(originals[i]?.requestId ?? ''));
-        expect(res.warnings.join('\n')).toMatch(/booked before a restart/);
+        expect(res.warnings.join('\n')).toMatch(/original trade as journaled/);
       });
       expect((await rejection(s.client.executeTrade(changed))).code).toBe(status.ALREADY_EXISTS);
       counts = await journalCounts(dir);

@@ -196,6 +196,8 @@ export const configSchema = z.strictObject({
       snapshotEvery: whole(0, 100_000_000).default(10_000),
       /** Size at which a segment file is closed and the next one started. */
       segmentBytes: whole(4_096, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+      /** Recent trades kept decoded in memory for ListTrades and duplicates; older ones are read from the segments. */
+      tradeCache: whole(0, 10_000_000).default(4_096),
     })
     .prefault({}),
   logLevel: z.enum(LOG_LEVELS).default('info'),

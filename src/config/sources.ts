@@ -21,6 +21,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_METRICS_PORT', path: ['metrics', 'port'], kind: 'number', description: 'metrics listen port' },
   { name: 'PTE_DATA_DIR', path: ['dataDir'], kind: 'string', description: 'journal and snapshot directory' },
   { name: 'PTE_JOURNAL_SNAPSHOT_EVERY', path: ['journal', 'snapshotEvery'], kind: 'number', description: 'journal records between snapshots' },
+  { name: 'PTE_JOURNAL_TRADE_CACHE', path: ['journal', 'tradeCache'], kind: 'number', description: 'recent trades kept decoded in memory' },
   { name: 'PTE_LOG_LEVEL', path: ['logLevel'], kind: 'string', description: 'pino log level' },
   { name: 'PTE_SEED', path: ['seed'], kind: 'string', description: 'base seed of every random draw (uint64)' },
   { name: 'PTE_MARKET', path: ['market', 'kind'], kind: 'string', description: 'sim or jupiter' },

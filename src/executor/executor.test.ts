@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isExecutorError } from '../domain/errors.js';
+import { ExecutorError, isExecutorError } from '../domain/errors.js';
 import type { RawTradeRequest } from '../domain/request.js';
 import { fromBps, ZERO } from '../domain/ratio.js';
 import { NO_MEV } from '../domain/trade.js';
 import type { ExecutorMetricsSink } from './ports.js';
-import { testExecutor } from './test-support.js';
+import { fixedPrices, testExecutor } from './test-support.js';
 import type { Executor, PortfolioSummary } from './types.js';
 
 const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
@@ -98,6 +98,43 @@ describe('executeTrade', () => {
     expect(await code(executor.executeTrade({ ...req, amount: '2' }))).toBe('DUPLICATE_REQUEST');
   });
 
+
+  it('past the result cache a duplicate is answered from the journal: the original trade, no second booking, in any letter case', async () => {
+    const { executor, journal } = testExecutor({ resultCache: 2 });
+    const reqs = Array.from({ length: 6 }, () => buy());
+    const firsts = [];
+    for (const r of reqs) firsts.push(await executor.executeTrade(r));
+    const trades = (): number => journal.events.filter((e) => e.kind === 'trade').length;
+    expect(trades()).toBe(6);
+    // The two newest results are kept whole; the older ones come back from the journal.
+    expect(await executor.executeTrade(reqs[5] ?? buy())).toBe(firsts[5]);
+    const again = await executor.executeTrade({ ...(reqs[0] ?? buy()), requestId: reqs[0]?.requestId.toUpperCase() ?? '' });
+    expect(again.trade).toEqual(firsts[0]?.trade);
+    expect(again.warnings.join('\n')).toMatch(/original trade as journaled; portfolio_state is current/);
+    expect(again.portfolio.stateHash).toBe((await executor.getPortfolio('')).stateHash);
+    expect(await code(executor.executeTrade({ ...(reqs[1] ?? buy()), amount: '2' }))).toBe('DUPLICATE_REQUEST');
+    expect(trades()).toBe(6);
+    // After a reset the ids are free again.
+    await executor.resetPortfolio('', {});
+    expect((await executor.executeTrade(reqs[0] ?? buy())).trade.sequence).toBeGreaterThan(firsts[5]?.trade.sequence ?? 0);
+    expect(trades()).toBe(7);
+  });
+
+  it('a trade booked whose answer then failed is not booked again on retry', async () => {
+    const prices = fixedPrices({ SOL: '150', USDC: '1' });
+    const { executor, journal } = testExecutor({ prices });
+    await executor.getPortfolio('');
+    const req = buy();
+    // Valuing the portfolio after booking fails once (the third price lookup of the trade).
+    const real = prices.getUsdPrices.bind(prices);
+    let calls = 0;
+    prices.getUsdPrices = (mints) => (++calls === 2 ? Promise.reject(new ExecutorError('PRICE_UNAVAILABLE', 'price source down')) : real(mints));
+    expect(await code(executor.executeTrade(req))).toBe('PRICE_UNAVAILABLE');
+    expect(journal.events.filter((e) => e.kind === 'trade')).toHaveLength(1);
+    const retry = await executor.executeTrade(req);
+    expect(retry.trade.requestId).toBe(req.requestId);
+    expect(journal.events.filter((e) => e.kind === 'trade')).toHaveLength(1);
+  });
   it('pays token-account rent the first time a portfolio acquires a token, not after', async () => {
     const { executor } = testExecutor();
     const first = await executor.executeTrade(buy({ baseToken: 'JUP', amount: '10' }));

@@ -35,20 +35,29 @@ export interface ExecutorOptions {
   readonly slowExecutionMs?: number;
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;
-  /** Ledger events recovered from the journal at start-up, applied before serving. */
-  readonly recovered?: Iterable<LedgerEvent>;
   /**
-   * Portfolios restored from a journal's snapshot and tail at start-up (store/image.ts): each one's
-   * state and its trades since its last reset, which are also its idempotency index.
+   * Portfolios restored from a journal's snapshot and tail at start-up (store/image.ts). Their trades
+   * (history and idempotency index) stay with the journal.
    */
   readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
+  /**
+   * Completed results kept whole, so a retry soon after gets exactly the original answer. An older
+   * duplicate gets the original trade from the journal with the portfolio as it is now. Default 1,024.
+   */
+  readonly resultCache?: number;
 }
 
 /** A portfolio as recovered from the journal. */
 export interface RestoredPortfolio {
   readonly state: PortfolioState;
-  /** Trades since the last reset, oldest first. */
-  readonly trades: readonly Trade[];
+}
+
+/** A request id already seen: its original payload's fingerprint and its result. */
+interface Known {
+  /** A promise while the original trade is read back from the journal. */
+  readonly fingerprint: string | Promise<string>;
+  readonly result: Promise<TradeResult>;
+  settled: boolean;
 }
 
 interface PortfolioEntry {
@@ -59,12 +68,14 @@ interface PortfolioEntry {
    * on, so trades of one portfolio can share a group commit instead of waiting for each fsync in turn.
    */
   pending: PortfolioState;
-  /** Durable trades since the last reset, oldest first. */
-  readonly trades: Trade[];
 }
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1_000;
+const DEFAULT_RESULT_CACHE = 1_024;
+
+/** Idempotency key: request ids are UUIDs, compared case-insensitively, per portfolio. */
+const knownKey = (portfolioId: string, requestId: string): string => `${portfolioId}\n${requestId.toLowerCase()}`;
 
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
 
@@ -75,36 +86,34 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const pipeline = options.pipeline;
   const portfolios = new Map<string, PortfolioEntry>();
   const mutex = createKeyedMutex();
-  /** Per portfolio: request_id -> fingerprint and the (possibly in-flight) result. */
-  const idempotency = new Map<string, Map<string, { fingerprint: string; result: Promise<TradeResult> }>>();
+  const resultCache = options.resultCache ?? DEFAULT_RESULT_CACHE;
+  /**
+   * Request ids in flight and the most recent completed ones, oldest first. Every other request id
+   * booked since its portfolio's last reset is found through the journal (journal.findTrade).
+   */
+  const known = new Map<string, Known>();
   /** StreamTrades listeners per portfolio; kept apart so one may subscribe before the portfolio exists. */
   const subscribers = new Map<string, Set<(t: Trade) => void>>();
   const sol = tokens.sol;
-  /**
-   * Per portfolio: request_id -> trade booked before this process started (since the last reset). A
-   * duplicate of one is answered from it (see `recoveredResult`); filled from the recovered journal.
-   */
-  const recoveredIds = new Map<string, Map<string, Trade>>();
 
-  for (const [id, p] of options.restored ?? []) portfolios.set(id, { state: p.state, pending: p.state, trades: [...p.trades] });
-  for (const event of options.recovered ?? []) replayEvent(event);
-  for (const [id, entry] of portfolios) {
-    if (entry.trades.length > 0) recoveredIds.set(id, new Map(entry.trades.map((t) => [t.requestId, t])));
-  }
+  for (const [id, p] of options.restored ?? []) portfolios.set(id, { state: p.state, pending: p.state });
 
-  function replayEvent(event: LedgerEvent): void {
-    const entry = portfolios.get(event.portfolioId);
-    const state = applyEvent(entry?.state, event, sol);
-    if (!entry) portfolios.set(event.portfolioId, { state, pending: state, trades: [] });
-    else {
-      entry.state = state;
-      entry.pending = state;
-    }
-    if (event.kind === 'trade') portfolios.get(event.portfolioId)?.trades.push(event.trade);
-    if (event.kind === 'portfolio_reset') {
-      const e = portfolios.get(event.portfolioId);
-      if (e) e.trades.length = 0;
-    }
+  /** Keeps `k` until it fails (the id may then be retried) or is among the oldest completed beyond the cache. */
+  function track(key: string, k: Known): void {
+    known.set(key, k);
+    k.result.then(
+      () => {
+        k.settled = true;
+        if (known.size <= resultCache) return;
+        for (const [old, v] of known) {
+          if (known.size <= resultCache) break;
+          if (v.settled) known.delete(old);
+        }
+      },
+      () => {
+        if (known.get(key) === k) known.delete(key);
+      },
+    );
   }
 
   const observe = (stage: Stage, us: number): void => metrics?.observeStage(stage, us / 1e6);
@@ -147,7 +156,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
    */
   function book(entry: PortfolioEntry | undefined, event: LedgerEvent): { entry: PortfolioEntry; durable: Promise<void> } {
     const next = applyEvent(entry?.pending, event, sol);
-    const target: PortfolioEntry = entry ?? { state: next, pending: next, trades: [] };
+    const target: PortfolioEntry = entry ?? { state: next, pending: next };
     let appended: Promise<void>;
     try {
       appended = journal.append(event);
@@ -159,8 +168,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
       () => {
         // The journal resolves in sequence order, so these run in booking order.
         if (next.sequence >= target.state.sequence) target.state = next;
-        if (event.kind === 'trade') target.trades.push(event.trade);
-        else if (event.kind === 'portfolio_reset') target.trades.length = 0;
         if (!portfolios.has(event.portfolioId)) portfolios.set(event.portfolioId, target);
       },
       (cause: unknown) => {
@@ -194,9 +201,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   /**
-   * The answer to a duplicate of a request booked before this process started. The trade is the
-   * original, exactly as journaled; the portfolio is valued now (the original valuation's prices
-   * were not all recorded); execution metrics are zero, since nothing was executed this time.
+   * The answer to a duplicate whose original result is no longer kept (booked before this process
+   * started, or longer ago than the result cache reaches). The trade is the original, exactly as
+   * journaled; the portfolio is valued now (the original valuation's prices were not all recorded);
+   * execution metrics are zero, since nothing was executed this time.
    */
   async function recoveredResult(trade: Trade): Promise<TradeResult> {
     const entry = portfolios.get(trade.portfolioId);
@@ -214,7 +222,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       priceFetchAttempts: 0,
       priceSource: trade.priceSource,
     };
-    const warnings = [...trade.warnings, 'duplicate request_id: this is the original trade, booked before a restart; portfolio_state is current'];
+    const warnings = [...trade.warnings, 'duplicate request_id: this is the original trade as journaled; portfolio_state is current'];
     return { requestId: trade.requestId, trade, portfolio, metrics, warnings };
   }
 
@@ -341,36 +349,27 @@ export function createExecutor(options: ExecutorOptions): Executor {
       log.info({ request_id: request.requestId, portfolio_id: request.portfolioId, action: request.action, base: request.base.symbol, quote: request.quote.symbol, amount: raw.amount }, 'trade received');
 
       // Idempotency: the same request_id returns the original result; a changed payload is refused.
-      let byId = idempotency.get(request.portfolioId);
-      if (!byId) {
-        byId = new Map();
-        idempotency.set(request.portfolioId, byId);
-      }
+      const key = knownKey(request.portfolioId, request.requestId);
       const fingerprint = requestFingerprint(request);
-      let seen = byId.get(request.requestId);
-      const before = seen ? undefined : recoveredIds.get(request.portfolioId)?.get(request.requestId);
-      if (before) {
-        const ids = byId;
-        const result = recoveredResult(before).catch((err: unknown) => {
-          ids.delete(request.requestId); // e.g. no price to value the portfolio: the next duplicate tries again
-          throw err;
-        });
-        seen = { fingerprint: before.inputs.fingerprint, result };
-        ids.set(request.requestId, seen);
+      let seen = known.get(key);
+      if (!seen) {
+        const original = journal.findTrade(request.portfolioId, request.requestId);
+        if (original) {
+          seen = { fingerprint: original.then((t) => t.inputs.fingerprint), result: original.then(recoveredResult), settled: false };
+          track(key, seen);
+        }
       }
       if (seen) {
-        if (seen.fingerprint !== fingerprint) {
+        if ((await seen.fingerprint) !== fingerprint) {
           throw new ExecutorError('DUPLICATE_REQUEST', `request_id ${request.requestId} was already used with a different payload`, { field: 'request_id' });
         }
         return seen.result;
       }
       const result = execute(request, fingerprint, t0, validationUs, opts.signal);
-      const ids = byId;
-      ids.set(request.requestId, { fingerprint, result });
+      track(key, { fingerprint, result, settled: false }); // a failure forgets the id, so it may be retried
       try {
         return await result;
       } catch (err) {
-        ids.delete(request.requestId); // not booked: the same id may be retried
         const e = ExecutorError.from(err);
         const level = e.code === 'INTERNAL' ? 'error' : 'info';
         log[level]({ request_id: request.requestId, code: e.code, err: e.message }, 'trade not executed');
@@ -392,32 +391,25 @@ export function createExecutor(options: ExecutorOptions): Executor {
         const start = await startingBalances(wanted, field);
         const event: LedgerEvent = { kind: 'portfolio_reset', portfolioId: id, atMs: now(), balances: start };
         const e = await commit(portfolios.get(id), event);
-        idempotency.delete(id);
-        recoveredIds.delete(id);
+        for (const key of known.keys()) if (key.startsWith(`${id}\n`)) known.delete(key);
         return e;
       });
       log.info({ portfolio_id: id }, 'portfolio reset');
       return valuate(entry.state);
     },
 
-    listTrades(portfolioId: string, limit: number, pageToken: string): Promise<TradePage> {
+    async listTrades(portfolioId: string, limit: number, pageToken: string): Promise<TradePage> {
       const id = validatePortfolioId(portfolioId);
       const size = limit === 0 ? DEFAULT_PAGE : Math.min(limit, MAX_PAGE);
-      const trades = portfolios.get(id)?.trades ?? [];
       // The token is the sequence to continue below (newest first); stable while trades are appended.
       let before = Number.MAX_SAFE_INTEGER;
       if (pageToken !== '') {
-        if (!/^\d{1,15}$/.test(pageToken)) return Promise.reject(invalidArgument('page_token', 'not a token this server issued'));
+        if (!/^\d{1,15}$/.test(pageToken)) throw invalidArgument('page_token', 'not a token this server issued');
         before = Number(pageToken);
       }
-      const page: Trade[] = [];
-      for (let i = trades.length - 1; i >= 0 && page.length < size; i--) {
-        const t = trades[i];
-        if (t && t.sequence < before) page.push(t);
-      }
-      const last = page.at(-1);
-      const more = last !== undefined && trades.length > 0 && (trades[0]?.sequence ?? 0) < last.sequence;
-      return Promise.resolve({ trades: page, nextPageToken: more ? String(last.sequence) : '' });
+      const { trades, more } = await journal.listTrades(id, before, size);
+      const last = trades.at(-1);
+      return { trades, nextPageToken: more && last ? String(last.sequence) : '' };
     },
 
     subscribe(portfolioId: string, onTrade: (trade: Trade) => void): () => void {

@@ -52,8 +52,22 @@ export interface ExecutorMetricsSink {
   countSideFailure(component: string): void;
 }
 
+/**
+ * Durable trades of each portfolio since its last reset, as the journal keeps them: the idempotency
+ * index and the ListTrades history. A trade is in it before its append resolves.
+ */
+export interface TradeHistory {
+  /**
+   * The trade booked for the request id (a UUID, compared case-insensitively), or undefined when
+   * there is none; whether there is one is known at once, the trade itself may be read from disk.
+   */
+  findTrade(portfolioId: string, requestId: string): Promise<Trade> | undefined;
+  /** Up to `limit` trades with a sequence below `before`, newest first, and whether older ones remain. */
+  listTrades(portfolioId: string, before: number, limit: number): Promise<{ readonly trades: readonly Trade[]; readonly more: boolean }>;
+}
+
 /** The durable record of ledger events. A trade is acknowledged only after append resolves. */
-export interface TradeJournal {
+export interface TradeJournal extends TradeHistory {
   append(event: LedgerEvent): Promise<void>;
 }
 

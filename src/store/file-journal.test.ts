@@ -1,13 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerEvent } from '../domain/ledger.js';
+import { applyEvent, type LedgerEvent, type PortfolioState } from '../domain/ledger.js';
 import { createTokenRegistry } from '../domain/tokens.js';
+import type { Trade } from '../domain/trade.js';
 import { combinedStateHash } from '../executor/state-hash.js';
 import { encodeEvent } from './codec.js';
-import { JournalCorruptError, JournalLockedError, JournalUnavailableError, openFileJournal, type FileJournalOptions, type JournalIo } from './file-journal.js';
-import { createImageBuilder, type RecoveryImage } from './image.js';
+import { JournalCorruptError, JournalLockedError, JournalUnavailableError, openFileJournal, type FileJournal, type FileJournalOptions, type JournalIo } from './file-journal.js';
+import type { RecoveryImage } from './image.js';
 import { readJournal } from './journal-reader.js';
 import { encodeRecord, segmentName } from './segment.js';
 import { mixedEvents } from './test-support.js';
@@ -31,13 +33,31 @@ function tempDir(): string {
 
 const open = (dir: string, extra: Partial<FileJournalOptions> = {}) => openFileJournal({ dir, tokens, ...extra });
 
-function expectedImage(list: readonly LedgerEvent[]): RecoveryImage {
-  const b = createImageBuilder(tokens.sol);
-  list.forEach((e, i) => b.apply(e, i + 1));
-  return b.snapshot();
+type Portfolios = Map<string, { state: PortfolioState; trades: Trade[] }>;
+
+/** Each portfolio's state and its trades since its last reset, as applying the events gives them. */
+function expected(list: readonly LedgerEvent[]): Portfolios {
+  const out: Portfolios = new Map();
+  for (const e of list) {
+    const p = out.get(e.portfolioId);
+    const trades = e.kind === 'trade' ? [...(p?.trades ?? []), e.trade] : e.kind === 'portfolio_reset' ? [] : (p?.trades ?? []);
+    out.set(e.portfolioId, { state: applyEvent(p?.state, e, tokens.sol), trades });
+  }
+  return out;
 }
 
-const hashOf = (image: RecoveryImage): string => combinedStateHash([...image.portfolios.values()].map((p) => p.state));
+/** What a reopened journal holds: the states of its image, the trades read back from its files. */
+async function recovered(opened: { image: RecoveryImage; journal: FileJournal }): Promise<Portfolios> {
+  const out: Portfolios = new Map();
+  for (const [id, p] of opened.image.portfolios) {
+    const page = await opened.journal.listTrades(id, Number.MAX_SAFE_INTEGER, 1_000_000);
+    expect(page.more).toBe(false);
+    out.set(id, { state: p.state, trades: [...page.trades].reverse() });
+  }
+  return out;
+}
+
+const hashOf = (states: Iterable<{ state: PortfolioState }>): string => combinedStateHash([...states].map((p) => p.state));
 
 describe('file journal', () => {
   it('recovers every appended event after a reopen, states and trade histories alike', async () => {
@@ -49,8 +69,43 @@ describe('file journal', () => {
 
     const again = await open(dir);
     expect(again.report).toMatchObject({ lastSeq: events.length, replayed: events.length, snapshotSeq: 0, truncated: undefined });
-    expect(again.image.portfolios).toEqual(expectedImage(events).portfolios);
+    expect(await recovered(again)).toEqual(expected(events));
     await again.journal.close();
+  });
+
+  it('finds every trade since its portfolio\'s last reset by request id, in any letter case, and pages newest first', async () => {
+    const dir = tempDir();
+    const first = await open(dir, { tradeCache: 0 }); // every read goes to the files
+    for (const e of events) await first.journal.append(e);
+    const want = expected(events);
+    for (const journal of [first.journal, (await (await first.journal.close(), open(dir, { tradeCache: 0 }))).journal]) {
+      for (const [id, p] of want) {
+        for (const t of p.trades) {
+          expect(await journal.findTrade(id, t.requestId)).toEqual(t);
+          expect(await journal.findTrade(id, t.requestId.toUpperCase())).toEqual(t);
+          expect(journal.findTrade(`${id}-other`, t.requestId)).toBeUndefined();
+        }
+        // Pages of 3 below each token, newest first, cover the history exactly once.
+        const seen: Trade[] = [];
+        let before = Number.MAX_SAFE_INTEGER;
+        for (;;) {
+          const page = await journal.listTrades(id, before, 3);
+          seen.push(...page.trades);
+          const last = page.trades.at(-1);
+          if (!page.more || !last) break;
+          before = last.sequence;
+        }
+        expect(seen).toEqual([...p.trades].reverse());
+      }
+      await journal.close();
+    }
+    // A reset portfolio's earlier trades are not found.
+    const reset = events.findIndex((e) => e.kind === 'portfolio_reset');
+    const before = events.slice(0, reset).find((e) => e.kind === 'trade' && e.portfolioId === events[reset]?.portfolioId);
+    if (before?.kind !== 'trade') throw new Error('the mix has no trade before its reset');
+    const third = await open(dir);
+    expect(third.journal.findTrade(before.portfolioId, before.trade.requestId)).toBeUndefined();
+    await third.journal.close();
   });
 
   it('shares one fdatasync among appends queued while another is in flight (group commit)', async () => {
@@ -113,7 +168,7 @@ describe('file journal', () => {
     const again = await open(dir);
     expect(again.report.lastSeq).toBe(10);
     expect(again.report.truncated).toBeUndefined();
-    expect(hashOf(again.image)).toBe(hashOf(expectedImage(acked)));
+    expect(hashOf(again.image.portfolios.values())).toBe(hashOf(expected(acked).values()));
     await again.journal.close();
   });
 
@@ -129,7 +184,7 @@ describe('file journal', () => {
     const again = await open(dir, { snapshotEvery: 25 });
     expect(again.report.snapshotSeq).toBeGreaterThanOrEqual(25);
     expect(again.report.replayed).toBe(events.length - again.report.snapshotSeq);
-    expect(again.image.portfolios).toEqual(expectedImage(events).portfolios);
+    expect(await recovered(again)).toEqual(expected(events));
     await again.journal.close();
   });
 
@@ -151,7 +206,23 @@ describe('file journal', () => {
 
     const again = await open(dir);
     expect(again.report.skippedSnapshots.join()).toMatch(/checksum mismatch/);
-    expect(again.image.portfolios).toEqual(expectedImage(events).portfolios);
+    expect(await recovered(again)).toEqual(expected(events));
+    await again.journal.close();
+  });
+
+  it('skips a snapshot of the earlier format (whole trades) and rebuilds from the records', async () => {
+    const dir = tempDir();
+    const first = await open(dir, { snapshotEvery: 0 });
+    for (const e of events) await first.journal.append(e);
+    await first.journal.close();
+    const body = `${JSON.stringify({ format: 'pte-snapshot', version: 1, seq: 40, portfolios: 0, trades: 0, createdAtMs: 0 })}\n`;
+    const crc = crc32(Buffer.from(body)).toString(16).padStart(8, '0');
+    writeFileSync(join(dir, 'snapshot-0000000000000040.json'), `${body}${JSON.stringify({ end: 40, crc })}\n`);
+
+    const again = await open(dir);
+    expect(again.report.skippedSnapshots.join()).toMatch(/format version 1, this build reads version 2/);
+    expect(again.report).toMatchObject({ snapshotSeq: 0, replayed: events.length });
+    expect(await recovered(again)).toEqual(expected(events));
     await again.journal.close();
   });
 
@@ -170,6 +241,7 @@ describe('file journal', () => {
     expect(report.tornTail).toBeUndefined();
     const again = await open(dir, { segmentBytes: 8_192 });
     expect(again.report.lastSeq).toBe(events.length);
+    expect(await recovered(again)).toEqual(expected(events)); // trades read back from every segment
     await again.journal.append(events[0] as LedgerEvent).catch(() => undefined);
     await again.journal.close();
   });

@@ -11,6 +11,9 @@
  *   The executor answers JOURNAL_UNAVAILABLE (gRPC UNAVAILABLE) and health goes NOT_SERVING: the
  *   service refuses trades rather than acknowledge what it cannot keep. A restart recovers.
  * - Snapshots every `snapshotEvery` records, written off the append path (snapshot.ts).
+ * - History: the trade index (trade-index.ts) says where each trade since its portfolio's last reset
+ *   is in the segments; findTrade and listTrades read trades back from there, the most recent ones
+ *   from a small cache. Nothing else of a trade stays in memory once it is durable.
  * - Start-up (openFileJournal): the latest valid snapshot, then the records after it. A torn tail (a
  *   partial or corrupt last record with nothing valid after it: what a crash mid-write leaves) is cut
  *   back to the last valid record and reported; damage with valid records after it, a gap in the
@@ -20,11 +23,14 @@ import { mkdir, open, readdir, readFile, rm, stat, writeFile, type FileHandle } 
 import { join } from 'node:path';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { TokenRegistry } from '../domain/tokens.js';
+import type { TradeHistory } from '../executor/ports.js';
 import { eventFromJson, encodeEvent } from './codec.js';
 import { syncDir } from './fs-util.js';
 import { createImageBuilder, type ImageBuilder, type RecoveryImage } from './image.js';
 import { encodeRecord, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
 import { readSnapshot, snapshotNames, writeSnapshot } from './snapshot.js';
+import { createTradeHistory, createTradeReader, type TradeReader } from './trade-history.js';
+import type { TradeRef } from './trade-index.js';
 
 export { JournalCorruptError } from './segment.js';
 
@@ -64,6 +70,8 @@ export interface FileJournalOptions {
   readonly snapshotEvery?: number;
   /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
   readonly segmentBytes?: number;
+  /** Recent trades kept decoded for history reads and duplicates. Default 4,096. */
+  readonly tradeCache?: number;
   readonly log?: JournalLog;
   readonly metrics?: JournalMetricsSink;
   /** Called once when the journal fails (the app flips health to NOT_SERVING). */
@@ -102,9 +110,12 @@ export interface JournalStats {
   readonly meanGroupSize: number;
   readonly maxGroupSize: number;
   readonly snapshots: number;
+  /** Trades in the index (every portfolio, since each one's last reset) and the bytes it holds. */
+  readonly indexedTrades: number;
+  readonly indexBytes: number;
 }
 
-export interface FileJournal {
+export interface FileJournal extends TradeHistory {
   /** Enqueues synchronously (call order is journal order); resolves once durable. */
   append(event: LedgerEvent): Promise<void>;
   readonly failed: boolean;
@@ -126,12 +137,13 @@ export class JournalLockedError extends Error {
 const LOCK_FILE = 'LOCK';
 const DEFAULT_SNAPSHOT_EVERY = 10_000;
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_TRADE_CACHE = 4_096;
 const SYNC_SAMPLES = 1 << 16;
 
 interface Pending {
   readonly seq: number;
   readonly event: LedgerEvent;
-  readonly line: string;
+  readonly line: Buffer;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -186,7 +198,7 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
     const skippedSnapshots: string[] = [];
     for (const s of snapshotNames(names)) {
       try {
-        base = await readSnapshot(join(dir, s.name), tokens);
+        base = await readSnapshot(join(dir, s.name));
         break;
       } catch (err) {
         skippedSnapshots.push(`${s.name}: ${describe(err)}`);
@@ -223,7 +235,7 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
         let event: LedgerEvent;
         try {
           event = eventFromJson(rec.event, tokens);
-          builder.apply(event, rec.seq);
+          builder.apply(event, rec.seq, tradeRef(event, seg.firstSeq, rec.offset, rec.end - rec.offset));
         } catch (err) {
           throw new JournalCorruptError(
             `journal in ${dir}: record ${rec.seq} in ${seg.name} at byte ${rec.offset} has a valid checksum but cannot be applied: ${describe(err)}; refusing to start`,
@@ -273,7 +285,9 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
       portfolios: image.portfolios.size,
       startupMs: performance.now() - t0,
     };
-    const journal = createWriter({ dir, fh, size, lastSeq, snapshotSeq: base.seq, builder, snapshotEvery, segmentBytes, io, now, lockPath, options });
+    const reader = createTradeReader(dir, tokens, options.tradeCache ?? DEFAULT_TRADE_CACHE);
+    const activeFirstSeq = last ? last.firstSeq : lastSeq + 1;
+    const journal = createWriter({ dir, fh, size, activeFirstSeq, lastSeq, snapshotSeq: base.seq, builder, reader, snapshotEvery, segmentBytes, io, now, lockPath, options });
     return { journal, image, report };
   } catch (err) {
     await rm(lockPath, { force: true });
@@ -281,10 +295,18 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
   }
 }
 
+/** Where a trade event's record is; undefined for other events. */
+function tradeRef(event: LedgerEvent, segment: number, offset: number, length: number): TradeRef | undefined {
+  return event.kind === 'trade' ? { sequence: event.trade.sequence, segment, offset, length } : undefined;
+}
+
 interface WriterInit {
   readonly dir: string;
   readonly fh: FileHandle;
   readonly size: number;
+  /** First sequence number of the segment being appended to (its name). */
+  readonly activeFirstSeq: number;
+  readonly reader: TradeReader;
   readonly lastSeq: number;
   readonly snapshotSeq: number;
   readonly builder: ImageBuilder;
@@ -297,10 +319,11 @@ interface WriterInit {
 }
 
 function createWriter(init: WriterInit): FileJournal {
-  const { dir, builder, snapshotEvery, segmentBytes, io, now, options } = init;
+  const { dir, builder, reader, snapshotEvery, segmentBytes, io, now, options } = init;
   const { log, metrics } = options;
   let fh = init.fh;
   let size = init.size;
+  let activeFirstSeq = init.activeFirstSeq;
   let nextSeq = init.lastSeq + 1;
   let durableSeq = init.lastSeq;
   let lastSnapshotSeq = init.snapshotSeq;
@@ -335,6 +358,7 @@ function createWriter(init: WriterInit): FileJournal {
     const name = segmentName(durableSeq + 1);
     fh = await open(join(dir, name), 'a');
     size = 0;
+    activeFirstSeq = durableSeq + 1;
     await syncDir(dir);
     log?.info({ segment: name }, 'journal: new segment');
   }
@@ -369,7 +393,7 @@ function createWriter(init: WriterInit): FileJournal {
         for (const p of group) p.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
         continue;
       }
-      const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
+      const data = Buffer.concat(group.map((p) => p.line));
       const before = size;
       try {
         await io.write(fh, data);
@@ -390,11 +414,15 @@ function createWriter(init: WriterInit): FileJournal {
       }
       grouped += group.length;
       maxGroup = Math.max(maxGroup, group.length);
+      let offset = before;
       for (const p of group) {
         durableSeq = p.seq;
+        const ref = tradeRef(p.event, activeFirstSeq, offset, p.line.length);
+        offset += p.line.length;
+        if (ref && p.event.kind === 'trade') reader.remember(ref, p.event.trade);
         if (!imageBroken) {
           try {
-            builder.apply(p.event, p.seq);
+            builder.apply(p.event, p.seq, ref);
           } catch (err) {
             imageBroken = true; // the journal is fine; only snapshots stop (start-up replays further)
             log?.error({ err: describe(err), seq: p.seq }, 'journal: event does not apply to the snapshot image; snapshots disabled');
@@ -421,6 +449,7 @@ function createWriter(init: WriterInit): FileJournal {
   }
 
   return {
+    ...createTradeHistory(builder.index, reader.load),
     get failed() {
       return failure !== undefined;
     },
@@ -428,9 +457,9 @@ function createWriter(init: WriterInit): FileJournal {
       if (failure) return Promise.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
       if (closed) return Promise.reject(new JournalUnavailableError('journal closed'));
       const seq = nextSeq++;
-      let line: string;
+      let line: Buffer;
       try {
-        line = encodeRecord(seq, encodeEvent(event));
+        line = Buffer.from(encodeRecord(seq, encodeEvent(event)), 'utf8');
       } catch (err) {
         nextSeq--;
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -456,6 +485,8 @@ function createWriter(init: WriterInit): FileJournal {
         meanGroupSize: syncs === 0 ? 0 : grouped / syncs,
         maxGroupSize: maxGroup,
         snapshots,
+        indexedTrades: builder.index.stats().trades,
+        indexBytes: builder.index.stats().bytes,
       };
     },
     async close() {

@@ -1,17 +1,16 @@
 import { applyEvent, type LedgerEvent, type PortfolioState } from '../domain/ledger.js';
 import type { Token } from '../domain/tokens.js';
-import type { Trade } from '../domain/trade.js';
+import { TradeIndex, type TradeList, type TradeRef } from './trade-index.js';
 
 /**
- * What the executor needs to resume after a restart: each portfolio's ledger state and its trades
- * since its last reset (oldest first). The trades are both the ListTrades history and the
- * idempotency index, since a request_id's original trade, with its payload fingerprint in
- * `trade.inputs.fingerprint`, is exactly the trade recorded for it. A reset drops the history, as
- * it does live.
+ * What the executor needs to resume after a restart: each portfolio's ledger state, and the trade
+ * index (store/trade-index.ts): where each trade since the portfolio's last reset is in the journal,
+ * which is both the ListTrades history and the idempotency index. The trades stay in the journal.
  */
 export interface PortfolioImage {
   readonly state: PortfolioState;
-  readonly trades: readonly Trade[];
+  /** The portfolio's trade list and how many of its entries belong to the image. */
+  readonly trades: { readonly list: TradeList; readonly count: number } | undefined;
 }
 
 export interface RecoveryImage {
@@ -22,34 +21,45 @@ export interface RecoveryImage {
 
 /** A recovery image that events are applied to one by one, in journal order. */
 export interface ImageBuilder {
-  apply(event: LedgerEvent, seq: number): void;
-  /** The image as of now; later applies do not change it (trade lists are copied). */
+  /** Applies an event; a trade's `ref` says where its record is in the journal. */
+  apply(event: LedgerEvent, seq: number, ref: TradeRef | undefined): void;
+  /** The image as of now; later applies do not change it (lists are append-only; a reset replaces one). */
   snapshot(): RecoveryImage;
   readonly seq: number;
+  /** The live index: every trade applied so far. */
+  readonly index: TradeIndex;
 }
 
 export function createImageBuilder(sol: Token, from: RecoveryImage = { seq: 0, portfolios: new Map() }): ImageBuilder {
   let seq = from.seq;
-  const portfolios = new Map<string, { state: PortfolioState; trades: Trade[] }>();
-  for (const [id, p] of from.portfolios) portfolios.set(id, { state: p.state, trades: [...p.trades] });
+  const states = new Map<string, PortfolioState>();
+  const index = new TradeIndex();
+  for (const [id, p] of from.portfolios) {
+    states.set(id, p.state);
+    if (p.trades) {
+      if (p.trades.count !== p.trades.list.count) throw new Error(`image of ${id}: its trade list has moved on`);
+      index.set(id, p.trades.list);
+    }
+  }
   return {
     get seq() {
       return seq;
     },
-    apply(event, at) {
-      const entry = portfolios.get(event.portfolioId);
-      const state = applyEvent(entry?.state, event, sol);
-      if (!entry) portfolios.set(event.portfolioId, { state, trades: event.kind === 'trade' ? [event.trade] : [] });
-      else {
-        entry.state = state;
-        if (event.kind === 'trade') entry.trades.push(event.trade);
-        else entry.trades.length = 0;
-      }
+    index,
+    apply(event, at, ref) {
+      states.set(event.portfolioId, applyEvent(states.get(event.portfolioId), event, sol));
+      if (event.kind === 'trade') {
+        if (!ref) throw new Error(`trade event ${at} has no journal position`);
+        index.add(event.portfolioId, event.trade.requestId, ref);
+      } else if (event.kind === 'portfolio_reset') index.reset(event.portfolioId);
       seq = at;
     },
     snapshot() {
       const copy = new Map<string, PortfolioImage>();
-      for (const [id, p] of portfolios) copy.set(id, { state: p.state, trades: p.trades.slice() });
+      for (const [id, state] of states) {
+        const list = index.list(id);
+        copy.set(id, { state, trades: list ? { list, count: list.count } : undefined });
+      }
       return { seq, portfolios: copy };
     },
   };

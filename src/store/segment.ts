@@ -65,9 +65,10 @@ export interface SegmentScan {
   readonly bad: BadRecord | undefined;
 }
 
-type LineCheck = { ok: true; seq: number; event: unknown } | { ok: false; reason: string };
+export type LineCheck = { ok: true; seq: number; event: unknown } | { ok: false; reason: string };
 
-function checkLine(buf: Buffer, start: number, end: number): LineCheck {
+/** Checks one record line (without its newline): checksum, JSON, sequence number. */
+export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
   // "xxxxxxxx " then at least "{}".
   if (end - start < 11 || buf[start + 8] !== 0x20) return { ok: false, reason: 'not a record line' };
   const crcText = buf.toString('latin1', start, start + 8);

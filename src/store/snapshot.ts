@@ -1,27 +1,27 @@
 /**
- * Snapshots: the recovery image (every portfolio's state and its trades since its last reset) as of
- * one journal sequence number, so start-up reads the latest snapshot and replays only the journal's
- * tail. Written atomically: a temporary file, fsync, rename, fsync of the directory; a reader sees a
- * whole snapshot or none. The last line carries a CRC32 of everything before it, so a snapshot
- * damaged on disk is detected and skipped (start-up then falls back to an older one, or to the
- * journal from its start).
+ * Snapshots: the recovery image (every portfolio's state and its trade index: where each trade since
+ * its last reset is in the journal) as of one journal sequence number, so start-up reads the latest
+ * snapshot and replays only the journal's tail. The trades themselves are not copied: they stay in the
+ * journal, so a snapshot costs 40 bytes a trade (54 as base64), not a re-encoding of the history.
+ * Written atomically: a temporary file, fsync, rename, fsync of the directory; a reader sees a whole
+ * snapshot or none. The last line carries a CRC32 of everything before it, so a snapshot damaged on
+ * disk is detected and skipped (start-up then falls back to an older one, or to the journal from its
+ * start; so does a version 1 snapshot, which held whole trades).
  *
  * File `snapshot-<seq, 16 digits>.json`, one JSON value per line:
- *   {"format":"pte-snapshot","version":1,"seq":S,"portfolios":P,"trades":T,"createdAtMs":...}
- *   {"state":{...}}             a portfolio, followed by
- *   {"trade":{...}}             its trades, oldest first
+ *   {"format":"pte-snapshot","version":2,"seq":S,"portfolios":P,"trades":T,"createdAtMs":...}
+ *   {"state":{...},"trades":N}  a portfolio with N trades since its last reset, followed by
+ *   {"index":"<base64>"}        its index entries (trade-index.ts ENTRY_BYTES each), oldest first
  *   {"end":S,"crc":"xxxxxxxx"}  CRC32 of all the bytes above
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
-import type { PortfolioState } from '../domain/ledger.js';
-import type { TokenRegistry } from '../domain/tokens.js';
-import type { Trade } from '../domain/trade.js';
-import { stateFromJson, stateToJson, tradeFromJson, tradeToJson } from './codec.js';
+import { stateFromJson, stateToJson } from './codec.js';
 import type { PortfolioImage, RecoveryImage } from './image.js';
 import { syncDir } from './fs-util.js';
+import { TradeList } from './trade-index.js';
 
 const SNAPSHOT_NAME = /^snapshot-(\d{16})\.json$/;
 export const snapshotName = (seq: number): string => `snapshot-${String(seq).padStart(16, '0')}.json`;
@@ -36,8 +36,9 @@ export function snapshotNames(names: readonly string[]): { readonly name: string
     .sort((a, b) => b.seq - a.seq);
 }
 
-/** Lines of trades encoded per chunk before yielding to the event loop, so a big snapshot never stalls trades. */
-const CHUNK = 500;
+/** Index entries per line; the writer yields to the event loop after each, so a big snapshot never stalls trades. */
+const CHUNK = 4_096;
+const VERSION = 2;
 
 export async function writeSnapshot(dir: string, image: RecoveryImage, nowMs: number): Promise<{ readonly path: string; readonly bytes: number }> {
   const path = join(dir, snapshotName(image.seq));
@@ -54,14 +55,13 @@ export async function writeSnapshot(dir: string, image: RecoveryImage, nowMs: nu
   };
   try {
     let trades = 0;
-    for (const p of image.portfolios.values()) trades += p.trades.length;
-    await write(`${JSON.stringify({ format: 'pte-snapshot', version: 1, seq: image.seq, portfolios: image.portfolios.size, trades, createdAtMs: nowMs })}\n`);
+    for (const p of image.portfolios.values()) trades += p.trades?.count ?? 0;
+    await write(`${JSON.stringify({ format: 'pte-snapshot', version: VERSION, seq: image.seq, portfolios: image.portfolios.size, trades, createdAtMs: nowMs })}\n`);
     for (const p of image.portfolios.values()) {
-      await write(`${JSON.stringify({ state: stateToJson(p.state) })}\n`);
-      for (let i = 0; i < p.trades.length; i += CHUNK) {
-        let text = '';
-        for (const t of p.trades.slice(i, i + CHUNK)) text += `${JSON.stringify({ trade: tradeToJson(t) })}\n`;
-        await write(text);
+      const count = p.trades?.count ?? 0;
+      await write(`${JSON.stringify({ state: stateToJson(p.state), trades: count })}\n`);
+      for (let i = 0; p.trades && i < count; i += CHUNK) {
+        await write(`${JSON.stringify({ index: p.trades.list.encode(i, Math.min(i + CHUNK, count)).toString('base64') })}\n`);
         await yieldToLoop();
       }
     }
@@ -86,7 +86,7 @@ export class SnapshotError extends Error {
 }
 
 /** Reads and verifies a snapshot; SnapshotError names what is wrong. */
-export async function readSnapshot(path: string, tokens: TokenRegistry): Promise<RecoveryImage> {
+export async function readSnapshot(path: string): Promise<RecoveryImage> {
   const buf = await readFile(path);
   if (buf.length === 0 || buf[buf.length - 1] !== 0x0a) throw new SnapshotError(`${path}: incomplete (no final newline)`);
   const lastStart = buf.lastIndexOf(0x0a, buf.length - 2) + 1;
@@ -101,21 +101,26 @@ export async function readSnapshot(path: string, tokens: TokenRegistry): Promise
   const lines = buf.toString('utf8', 0, lastStart).split('\n');
   lines.pop(); // after the last newline
   const header = JSON.parse(lines[0] ?? '{}') as { format?: unknown; version?: unknown; seq?: unknown };
-  if (header.format !== 'pte-snapshot' || header.version !== 1 || typeof header.seq !== 'number' || header.seq !== end.end) {
-    throw new SnapshotError(`${path}: not a version 1 snapshot`);
-  }
+  if (header.format !== 'pte-snapshot' || typeof header.seq !== 'number' || header.seq !== end.end) throw new SnapshotError(`${path}: not a snapshot`);
+  if (header.version !== VERSION) throw new SnapshotError(`${path}: format version ${String(header.version)}, this build reads version ${VERSION}`);
   const portfolios = new Map<string, PortfolioImage>();
-  let current: { state: PortfolioState; trades: Trade[] } | undefined;
+  let current: { id: string; expected: number; list: TradeList } | undefined;
+  const close = (): void => {
+    if (current && current.list.count !== current.expected) throw new SnapshotError(`portfolio ${current.id}: ${current.list.count} index entries where ${current.expected} were announced`);
+  };
   try {
     for (let i = 1; i < lines.length; i++) {
-      const v = JSON.parse(lines[i] ?? '') as { state?: unknown; trade?: unknown };
+      const v = JSON.parse(lines[i] ?? '') as { state?: unknown; trades?: unknown; index?: unknown };
       if (v.state !== undefined) {
+        close();
         const state = stateFromJson(v.state);
-        current = { state, trades: [] };
-        portfolios.set(state.portfolioId, current);
-      } else if (v.trade !== undefined && current) current.trades.push(tradeFromJson(v.trade, tokens));
-      else throw new SnapshotError(`line ${i + 1}: neither a portfolio nor a trade of one`);
+        if (typeof v.trades !== 'number' || !Number.isSafeInteger(v.trades) || v.trades < 0) throw new SnapshotError(`line ${i + 1}: no trade count`);
+        current = { id: state.portfolioId, expected: v.trades, list: new TradeList() };
+        portfolios.set(state.portfolioId, { state, trades: v.trades > 0 ? { list: current.list, count: v.trades } : undefined });
+      } else if (typeof v.index === 'string' && current) current.list.decodeAppend(Buffer.from(v.index, 'base64'));
+      else throw new SnapshotError(`line ${i + 1}: neither a portfolio nor index entries of one`);
     }
+    close();
   } catch (err) {
     throw new SnapshotError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
   }

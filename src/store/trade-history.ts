@@ -1,0 +1,103 @@
+/**
+ * Trade history and idempotency lookups over a TradeIndex: the journal-side half of ListTrades and
+ * of duplicate request ids. The index says where a trade is; `load` brings the trades back (from a
+ * cache of recent trades, or from the journal's files).
+ */
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TradeHistory } from '../executor/ports.js';
+import type { TokenRegistry } from '../domain/tokens.js';
+import type { Trade } from '../domain/trade.js';
+import { eventFromJson } from './codec.js';
+import { checkLine, JournalCorruptError, segmentName } from './segment.js';
+import type { TradeIndex, TradeRef } from './trade-index.js';
+
+export type LoadTrades = (refs: readonly TradeRef[]) => Promise<Trade[]>;
+
+export function createTradeHistory(index: TradeIndex, load: LoadTrades): TradeHistory {
+  return {
+    findTrade(portfolioId, requestId) {
+      const list = index.list(portfolioId);
+      const at = list?.find(requestId) ?? -1;
+      if (!list || at < 0) return undefined;
+      return load([list.at(at)]).then(([t]) => {
+        if (!t) throw new JournalCorruptError(`trade of request ${requestId} could not be read back`);
+        return t;
+      });
+    },
+    async listTrades(portfolioId, before, limit) {
+      const list = index.list(portfolioId);
+      if (!list) return { trades: [], more: false };
+      const { refs, more } = list.page(before, limit);
+      return { trades: await load(refs), more };
+    },
+  };
+}
+
+const refKey = (r: TradeRef): string => `${r.segment}:${r.offset}`;
+
+/**
+ * Reads trades back from the journal's segment files, keeping the most recent `cacheSize` trades
+ * decoded in memory (first in, first out): recent pages and quick retries never touch the disk.
+ */
+export interface TradeReader {
+  /** Caches a trade just made durable at `ref`. */
+  remember(ref: TradeRef, trade: Trade): void;
+  load: LoadTrades;
+}
+
+export function createTradeReader(dir: string, tokens: TokenRegistry, cacheSize: number): TradeReader {
+  const cache = new Map<string, Trade>();
+
+  function remember(ref: TradeRef, trade: Trade): void {
+    if (cacheSize <= 0) return;
+    cache.set(refKey(ref), trade);
+    if (cache.size > cacheSize) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+  }
+
+  async function readRecords(segment: number, refs: readonly TradeRef[]): Promise<Map<string, Trade>> {
+    const name = segmentName(segment);
+    const out = new Map<string, Trade>();
+    const fh = await open(join(dir, name), 'r');
+    try {
+      for (const ref of refs) {
+        const buf = Buffer.alloc(ref.length);
+        const { bytesRead } = await fh.read(buf, 0, ref.length, ref.offset);
+        const where = `${name} at byte ${ref.offset}`;
+        if (bytesRead !== ref.length || buf[ref.length - 1] !== 0x0a) throw new JournalCorruptError(`journal record ${where}: short read`);
+        const line = checkLine(buf, 0, ref.length - 1);
+        if (!line.ok) throw new JournalCorruptError(`journal record ${where}: ${line.reason}`);
+        const event = eventFromJson(line.event, tokens);
+        if (event.kind !== 'trade' || event.trade.sequence !== ref.sequence) {
+          throw new JournalCorruptError(`journal record ${where} is not the trade the index names (sequence ${ref.sequence})`);
+        }
+        out.set(refKey(ref), event.trade);
+      }
+    } finally {
+      await fh.close();
+    }
+    return out;
+  }
+
+  async function load(refs: readonly TradeRef[]): Promise<Trade[]> {
+    const missing = new Map<number, TradeRef[]>();
+    for (const r of refs) {
+      if (cache.has(refKey(r))) continue;
+      const list = missing.get(r.segment) ?? [];
+      list.push(r);
+      missing.set(r.segment, list);
+    }
+    const read = new Map<string, Trade>();
+    for (const [segment, list] of missing) for (const [k, t] of await readRecords(segment, list)) read.set(k, t);
+    return refs.map((r) => {
+      const t = cache.get(refKey(r)) ?? read.get(refKey(r));
+      if (!t) throw new JournalCorruptError(`trade at ${refKey(r)} could not be read back`);
+      return t;
+    });
+  }
+
+  return { remember, load };
+}

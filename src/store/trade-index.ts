@@ -1,0 +1,221 @@
+/**
+ * The idempotency index and trade history of every portfolio, in 40 bytes a trade.
+ *
+ * The trades themselves stay in the journal; what the process keeps is, per portfolio and since its
+ * last reset, one fixed-size entry per trade: its request_id (a UUID, as 128 bits), its portfolio
+ * sequence number (what ListTrades pages by) and where its record lies in the journal (segment,
+ * byte offset, length). Entries live in typed arrays, outside the JavaScript heap, with an
+ * open-addressing hash table over the request ids, so a duplicate check is a few array reads and
+ * memory grows by 40 bytes (+ 8 of hash table) per trade instead of by a decoded trade object.
+ *
+ * A list is append-only: entries [0, count) never change, so a snapshot can capture (list, count)
+ * and encode it later while trades go on being added. A reset replaces the list instead of clearing it.
+ *
+ * Request ids are UUIDs and compared as UUIDs: case-insensitively (RFC 9562).
+ */
+
+/** Where one trade's journal record is, and the portfolio sequence number of the trade. */
+export interface TradeRef {
+  /** The trade's sequence number in its portfolio (Trade.sequence). */
+  readonly sequence: number;
+  /** The first journal sequence number of the segment that holds the record (its file name). */
+  readonly segment: number;
+  /** Byte offset of the record line in the segment, and its length with the newline. */
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Bytes of one entry in a snapshot: sequence f64, segment f64, offset u32, length u32, id 4 x u32. */
+export const ENTRY_BYTES = 40;
+const INITIAL = 16;
+const UUID_HEX = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** The 128 bits of a UUID as four unsigned 32-bit words; throws on anything else. */
+export function uuidWords(id: string): [number, number, number, number] {
+  if (!UUID_HEX.test(id)) throw new Error(`request_id ${JSON.stringify(id.slice(0, 64))} is not a UUID`);
+  const hex = id.replaceAll('-', '');
+  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16), parseInt(hex.slice(16, 24), 16), parseInt(hex.slice(24, 32), 16)];
+}
+
+function hashWords(a: number, b: number, c: number, d: number): number {
+  let h = Math.imul(a ^ 0x2545f491, 0x9e3779b1);
+  h = Math.imul(h ^ b ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ c ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ d ^ (h >>> 16), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** The trades of one portfolio since its last reset, oldest first. */
+export class TradeList {
+  #count = 0;
+  #sequence = new Float64Array(INITIAL);
+  #segment = new Float64Array(INITIAL);
+  #offset = new Uint32Array(INITIAL);
+  #length = new Uint32Array(INITIAL);
+  #ids = new Uint32Array(INITIAL * 4);
+  /** Open addressing, linear probing: entry position + 1, 0 = empty. Kept at most half full. */
+  #slots = new Int32Array(INITIAL * 2);
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Bytes held by the arrays (for the soak benchmark and the docs). */
+  get bytes(): number {
+    return this.#sequence.byteLength + this.#segment.byteLength + this.#offset.byteLength + this.#length.byteLength + this.#ids.byteLength + this.#slots.byteLength;
+  }
+
+  /** Appends a trade. A request id already in the list keeps pointing at its first trade. */
+  add(requestId: string, ref: TradeRef): void {
+    this.#append(uuidWords(requestId), ref);
+  }
+
+  #append(w: readonly [number, number, number, number], ref: TradeRef): void {
+    if (this.#count === this.#sequence.length) this.#grow();
+    const i = this.#count++;
+    this.#sequence[i] = ref.sequence;
+    this.#segment[i] = ref.segment;
+    this.#offset[i] = ref.offset;
+    this.#length[i] = ref.length;
+    this.#ids.set(w, i * 4);
+    this.#insertSlot(i);
+  }
+
+  #insertSlot(i: number): void {
+    const ids = this.#ids;
+    const [a, b, c, d] = [ids[i * 4] ?? 0, ids[i * 4 + 1] ?? 0, ids[i * 4 + 2] ?? 0, ids[i * 4 + 3] ?? 0];
+    const mask = this.#slots.length - 1;
+    for (let s = hashWords(a, b, c, d) & mask; ; s = (s + 1) & mask) {
+      const at = this.#slots[s] ?? 0;
+      if (at === 0) {
+        this.#slots[s] = i + 1;
+        return;
+      }
+      if (this.#same(at - 1, a, b, c, d)) return;
+    }
+  }
+
+  #same(j: number, a: number, b: number, c: number, d: number): boolean {
+    const ids = this.#ids;
+    return ids[j * 4] === a && ids[j * 4 + 1] === b && ids[j * 4 + 2] === c && ids[j * 4 + 3] === d;
+  }
+
+  #grow(): void {
+    const cap = this.#sequence.length * 2;
+    const widen = <T extends Float64Array | Uint32Array>(old: T, make: (n: number) => T, n: number): T => {
+      const next = make(n);
+      next.set(old);
+      return next;
+    };
+    this.#sequence = widen(this.#sequence, (n) => new Float64Array(n), cap);
+    this.#segment = widen(this.#segment, (n) => new Float64Array(n), cap);
+    this.#offset = widen(this.#offset, (n) => new Uint32Array(n), cap);
+    this.#length = widen(this.#length, (n) => new Uint32Array(n), cap);
+    this.#ids = widen(this.#ids, (n) => new Uint32Array(n), cap * 4);
+    this.#slots = new Int32Array(cap * 2);
+    for (let i = 0; i < this.#count; i++) this.#insertSlot(i);
+  }
+
+  /** Position of the request id's trade, or -1. A string that is not a UUID is never found. */
+  find(requestId: string): number {
+    if (!UUID_HEX.test(requestId)) return -1;
+    const [a, b, c, d] = uuidWords(requestId);
+    const mask = this.#slots.length - 1;
+    for (let s = hashWords(a, b, c, d) & mask; ; s = (s + 1) & mask) {
+      const at = this.#slots[s] ?? 0;
+      if (at === 0) return -1;
+      if (this.#same(at - 1, a, b, c, d)) return at - 1;
+    }
+  }
+
+  at(i: number): TradeRef {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#count) throw new RangeError(`no trade at position ${i} of ${this.#count}`);
+    return { sequence: this.#sequence[i] ?? 0, segment: this.#segment[i] ?? 0, offset: this.#offset[i] ?? 0, length: this.#length[i] ?? 0 };
+  }
+
+  /**
+   * The newest `limit` trades among the first `upTo` with a sequence below `before`, newest first,
+   * and whether older ones remain. Sequences increase along the list, so this is a binary search.
+   */
+  page(before: number, limit: number, upTo = this.#count): { readonly refs: TradeRef[]; readonly more: boolean } {
+    let lo = 0;
+    let hi = Math.min(upTo, this.#count);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#sequence[mid] ?? 0) < before) lo = mid + 1;
+      else hi = mid;
+    }
+    const refs: TradeRef[] = [];
+    for (let i = lo - 1; i >= 0 && refs.length < limit; i--) refs.push(this.at(i));
+    return { refs, more: lo - refs.length > 0 };
+  }
+
+  /** Entries [from, to) packed for a snapshot (ENTRY_BYTES each, little-endian). */
+  encode(from: number, to: number): Buffer {
+    const end = Math.min(to, this.#count);
+    const buf = Buffer.alloc(Math.max(0, end - from) * ENTRY_BYTES);
+    for (let i = from, o = 0; i < end; i++, o += ENTRY_BYTES) {
+      buf.writeDoubleLE(this.#sequence[i] ?? 0, o);
+      buf.writeDoubleLE(this.#segment[i] ?? 0, o + 8);
+      buf.writeUInt32LE(this.#offset[i] ?? 0, o + 16);
+      buf.writeUInt32LE(this.#length[i] ?? 0, o + 20);
+      for (let k = 0; k < 4; k++) buf.writeUInt32LE(this.#ids[i * 4 + k] ?? 0, o + 24 + k * 4);
+    }
+    return buf;
+  }
+
+  /** Appends entries packed by `encode`. */
+  decodeAppend(buf: Buffer): void {
+    if (buf.length % ENTRY_BYTES !== 0) throw new Error(`trade index chunk of ${buf.length} bytes is not a whole number of entries`);
+    for (let o = 0; o < buf.length; o += ENTRY_BYTES) {
+      const ref = { sequence: buf.readDoubleLE(o), segment: buf.readDoubleLE(o + 8), offset: buf.readUInt32LE(o + 16), length: buf.readUInt32LE(o + 20) };
+      const last = this.#count > 0 ? (this.#sequence[this.#count - 1] ?? 0) : -Infinity;
+      if (!Number.isSafeInteger(ref.sequence) || ref.sequence <= last || !Number.isSafeInteger(ref.segment) || ref.segment < 1 || ref.length === 0) {
+        throw new Error(`trade index entry ${this.#count} is not valid`);
+      }
+      this.#append([buf.readUInt32LE(o + 24), buf.readUInt32LE(o + 28), buf.readUInt32LE(o + 32), buf.readUInt32LE(o + 36)], ref);
+    }
+  }
+}
+
+/** The trade lists of every portfolio. */
+export class TradeIndex {
+  readonly #lists = new Map<string, TradeList>();
+
+  list(portfolioId: string): TradeList | undefined {
+    return this.#lists.get(portfolioId);
+  }
+
+  add(portfolioId: string, requestId: string, ref: TradeRef): void {
+    let list = this.#lists.get(portfolioId);
+    if (!list) {
+      list = new TradeList();
+      this.#lists.set(portfolioId, list);
+    }
+    list.add(requestId, ref);
+  }
+
+  /** Forgets the portfolio's trades (a reset). Lists captured earlier keep their entries. */
+  reset(portfolioId: string): void {
+    this.#lists.delete(portfolioId);
+  }
+
+  set(portfolioId: string, list: TradeList): void {
+    this.#lists.set(portfolioId, list);
+  }
+
+  entries(): IterableIterator<[string, TradeList]> {
+    return this.#lists.entries();
+  }
+
+  /** Total entries and bytes held. */
+  stats(): { readonly trades: number; readonly bytes: number } {
+    let trades = 0;
+    let bytes = 0;
+    for (const l of this.#lists.values()) {
+      trades += l.count;
+      bytes += l.bytes;
+    }
+    return { trades, bytes };
+  }
+}
