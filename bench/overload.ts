@@ -3,24 +3,34 @@
  * sent on a schedule (rate r: one every 1/r s) whether or not earlier ones have answered, and each
  * latency is measured from its intended send time, so a stalled server is charged for the requests
  * it kept waiting (corrected for coordinated omission). The table shows achieved vs offered rate, the
- * latency of accepted requests and the share refused RESOURCE_EXHAUSTED by the in-flight bound.
+ * latency of accepted requests, the share refused RESOURCE_EXHAUSTED and why the server refused them
+ * (event-loop delay or the in-flight bound, told apart by the status details).
  *
  *   npm run build && node dist/bench/overload.js
  *   node dist/bench/overload.js --soak 600     (10 minutes at a steady rate; heap and RSS every 30 s)
  *
  * Env: PTE_OVERLOAD_RATES (default "500,1000,2000,4000,8000"), PTE_OVERLOAD_SECONDS (per step, 5),
- * PTE_OVERLOAD_MAX_IN_FLIGHT (server.maxInFlight, default 256), PTE_SOAK_RATE (default 500/s).
- * The server runs in a child process (this file with --server); traffic goes to 127.0.0.1 only.
+ * PTE_OVERLOAD_MAX_IN_FLIGHT (server.maxInFlight; default 64, the soak 256),
+ * PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS (server.maxEventLoopDelayMs; default 50, the soak 0 = the service's default),
+ * PTE_OVERLOAD_PIN=0 (no CPU pinning), PTE_OVERLOAD_CLIENT=grpc-js (send through grpc-js instead of
+ * bare HTTP/2), PTE_SOAK_RATE (default 500/s).
+ *
+ * The server runs in a child process (this file with --server); traffic goes to 127.0.0.1 only. With
+ * `taskset` and at least two CPUs the stepped run pins the server to one CPU and this load generator
+ * to another, so neither steals the other's CPU; the placement is printed with the table. The
+ * generator's own lateness against its schedule is a column (send lag): latency from the intended
+ * send time includes it. The soak is unchanged: unpinned, grpc-js, maxInFlight 256.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { Metadata, status, type Client } from '@grpc/grpc-js';
 import { build } from 'hdr-histogram-js';
 import { createExecutorClient } from '../src/client/index.js';
-import { executorMethods } from '../src/client/proto.js';
+import { executorMethods, type TradeRequestMessage } from '../src/client/proto.js';
 import { benchTrade } from './load.js';
 import { ms, table } from './table.js';
 
@@ -34,12 +44,14 @@ async function serve(): Promise<void> {
   const { configSchema } = await import('../src/config/schema.js');
   const { silentLogger } = await import('../src/observability/logger.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'pte-overload-'));
-  const maxInFlight = Number(process.env.PTE_OVERLOAD_MAX_IN_FLIGHT ?? '256');
+  // Both set by main().
+  const server = { maxInFlight: Number(process.env.PTE_OVERLOAD_MAX_IN_FLIGHT), maxEventLoopDelayMs: Number(process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS) };
   const app = await startApp(
-    configSchema.parse({ dataDir, grpc: { port: 0 }, metrics: { port: 0 }, server: { maxInFlight }, journal: { snapshotEvery: 50_000 } }),
+    configSchema.parse({ dataDir, grpc: { port: 0 }, metrics: { port: 0 }, server, journal: { snapshotEvery: 50_000 } }),
     { logger: silentLogger() },
   );
   process.send?.({ port: app.grpcPort });
+  process.on('disconnect', () => process.exit(1));
   process.on('message', (m) => {
     if (m === 'mem') {
       const u = process.memoryUsage();
@@ -53,11 +65,52 @@ async function serve(): Promise<void> {
   });
 }
 
+/** Where the server and the load generator run (taskset), or why they are not pinned. */
+interface Placement {
+  readonly serverCpu?: number;
+  readonly generatorCpu?: number;
+  readonly description: string;
+}
+
+/** "0-2,5" -> [0, 1, 2, 5] */
+function cpuList(text: string): number[] {
+  return text.split(',').flatMap((part) => {
+    const [a, b] = part.trim().split('-').map(Number);
+    if (a === undefined || !Number.isInteger(a)) return [];
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}
+
+/** Picks a CPU for the server and another for this process, when taskset exists and two are allowed. */
+function choosePlacement(pin: boolean): Placement {
+  if (!pin) return { description: 'unpinned (PTE_OVERLOAD_PIN=0): server and generator share every CPU' };
+  let allowed: number[];
+  try {
+    // "pid 123's current affinity list: 0,1"
+    allowed = cpuList(execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }).split(':').pop() ?? '');
+  } catch {
+    return { description: 'unpinned (no taskset): server and generator share every CPU' };
+  }
+  const [serverCpu, generatorCpu] = allowed;
+  if (serverCpu === undefined || generatorCpu === undefined) return { description: `unpinned (only CPU ${allowed.join(',')} allowed)` };
+  // -a: every thread of this process, so libuv's pool threads created later inherit it too.
+  execFileSync('taskset', ['-a', '-pc', String(generatorCpu), String(process.pid)], { stdio: 'ignore' });
+  return { serverCpu, generatorCpu, description: `server pinned to CPU ${serverCpu}, load generator to CPU ${generatorCpu} (taskset)` };
+}
+
 interface Step {
   readonly offered: number;
   readonly sent: number;
+  /** From the first send to one interval after the last (the answers may come later). */
+  readonly sendSeconds: number;
+  /** How late the generator sent, against the schedule (its own lag, µs). */
+  readonly sendLagP99Us: number;
   readonly ok: number;
   readonly exhausted: number;
+  /** RESOURCE_EXHAUSTED because the server's event loop lagged (server.maxEventLoopDelayMs). */
+  readonly byLoopDelay: number;
+  /** RESOURCE_EXHAUSTED because server.maxInFlight calls were in flight. */
+  readonly byInFlight: number;
   readonly errors: number;
   readonly seconds: number;
   readonly p50Us: number;
@@ -65,17 +118,88 @@ interface Step {
   readonly maxUs: number;
 }
 
-/** Open loop at `rate` per second for `seconds`; latency from each request's intended send time. */
-async function openLoop(client: Client, rate: number, seconds: number, onError?: (e: string) => void): Promise<Step> {
+/** A call's outcome: gRPC status code (0 = OK) and details. */
+interface Outcome {
+  readonly code: status;
+  readonly details: string;
+}
+
+/** Sends one ExecuteTrade and reports its outcome once. */
+type Send = (req: TradeRequestMessage, done: (o: Outcome) => void) => void;
+
+/** Through grpc-js, as a strategy would call (the soak and the warm-up). */
+function grpcSender(client: Client): Send {
   const m = executorMethods().ExecuteTrade;
+  return (req, done) => {
+    client.makeUnaryRequest(m.path, m.requestSerialize, (b: Buffer) => b, req, new Metadata(), { deadline: Date.now() + 30_000 }, (err) => {
+      done(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' });
+    });
+  };
+}
+
+/**
+ * The same gRPC request bytes over a bare HTTP/2 stream (what h2load or ghz would send): a 5-byte
+ * length prefix, the protobuf message, `grpc-timeout`; the status is read from the trailers (or the
+ * headers of a trailers-only answer). grpc-js's client costs several hundred microseconds of CPU a
+ * call, so on one core it cannot offer much more than the server accepts; this one costs a fraction
+ * of that, so the stepped run can offer rates well past capacity. The server sees the same calls.
+ */
+function h2Sender(session: ClientHttp2Session): Send {
+  const m = executorMethods().ExecuteTrade;
+  return (req, done) => {
+    const body = m.requestSerialize(req);
+    const frame = Buffer.allocUnsafe(5 + body.length);
+    frame[0] = 0; // not compressed
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, 5);
+    let code = status.UNKNOWN;
+    let details = 'no grpc-status';
+    const readStatus = (h: IncomingHttpHeaders): void => {
+      const s = h['grpc-status'];
+      if (s === undefined) return;
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- a gRPC status number off the wire
+      code = Number(s);
+      const msg = h['grpc-message'];
+      try {
+        details = typeof msg === 'string' ? decodeURIComponent(msg) : '';
+      } catch {
+        details = String(msg);
+      }
+    };
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request({ ':method': 'POST', ':path': m.path, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '30S' });
+    } catch (e) {
+      // The session is gone (its error was reported once): every further call is an error.
+      done({ code: status.UNAVAILABLE, details: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    stream.on('response', readStatus);
+    stream.on('trailers', readStatus);
+    stream.on('data', () => undefined); // the TradeResult itself is not needed
+    stream.on('error', (e: Error) => {
+      code = status.UNAVAILABLE;
+      details = e.message;
+    });
+    stream.on('close', () => done({ code, details }));
+    stream.end(frame);
+  };
+}
+
+/** Open loop at `rate` per second for `seconds`; latency from each request's intended send time. */
+async function openLoop(send: Send, rate: number, seconds: number, onError?: (e: string) => void): Promise<Step> {
   const accepted = build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  const sendLag = build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
   const total = Math.round(rate * seconds);
   let sent = 0;
   let ok = 0;
   let exhausted = 0;
+  let byLoopDelay = 0;
+  let byInFlight = 0;
   let errors = 0;
   let answered = 0;
   const start = performance.now();
+  let lastSend = start;
   const interval = 1000 / rate;
   await new Promise<void>((resolve) => {
     const sendDue = (): void => {
@@ -85,15 +209,21 @@ async function openLoop(client: Client, rate: number, seconds: number, onError?:
         const i = sent++;
         // i % 16 picks the portfolio, so each portfolio alternates BUY and SELL on its own count.
         const req = benchTrade(Math.floor(i / 16), `ovl-${i % 16}`, false);
-        client.makeUnaryRequest(m.path, m.requestSerialize, (b: Buffer) => b, req, new Metadata(), { deadline: Date.now() + 30_000 }, (err) => {
+        lastSend = performance.now();
+        sendLag.recordValue(Math.max(1, Math.round((lastSend - intended) * 1000)));
+        send(req, ({ code, details }) => {
           const us = Math.max(1, Math.round((performance.now() - intended) * 1000));
-          if (!err) {
+          if (code === status.OK) {
             ok++;
             accepted.recordValue(us);
-          } else if (err.code === status.RESOURCE_EXHAUSTED) exhausted++;
-          else {
+          } else if (code === status.RESOURCE_EXHAUSTED) {
+            exhausted++;
+            // Both are OVERLOADED (the pte-error-code trailer); the details say which check refused.
+            if (details.includes('event loop delay')) byLoopDelay++;
+            else if (details.includes('in flight')) byInFlight++;
+          } else {
             errors++;
-            onError?.(`${status[err.code]}: ${err.details}`);
+            onError?.(`${status[code]}: ${details}`);
           }
           if (++answered === total) resolve();
         });
@@ -106,8 +236,12 @@ async function openLoop(client: Client, rate: number, seconds: number, onError?:
   return {
     offered: rate,
     sent,
+    sendSeconds: (lastSend - start + interval) / 1000, // n sends span n - 1 intervals
+    sendLagP99Us: sendLag.getValueAtPercentile(99),
     ok,
     exhausted,
+    byLoopDelay,
+    byInFlight,
     errors,
     seconds: secs,
     p50Us: accepted.getValueAtPercentile(50),
@@ -119,7 +253,16 @@ async function openLoop(client: Client, rate: number, seconds: number, onError?:
 async function main(): Promise<void> {
   const soakIndex = process.argv.indexOf('--soak');
   const soakSeconds = soakIndex >= 0 ? Number(process.argv[soakIndex + 1] ?? '600') : 0;
-  const child = fork(fileURLToPath(import.meta.url), ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const placement = soakSeconds > 0 ? undefined : choosePlacement(process.env.PTE_OVERLOAD_PIN !== '0');
+  if (placement) process.stderr.write(`overload: ${placement.description}\n`);
+  const maxInFlight = process.env.PTE_OVERLOAD_MAX_IN_FLIGHT ?? (soakSeconds > 0 ? '256' : '64');
+  const loopDelay = process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (soakSeconds > 0 ? '0' : '50');
+  const pinned = placement?.serverCpu === undefined ? {} : { execPath: 'taskset', execArgv: ['-c', String(placement.serverCpu), process.execPath, ...process.execArgv] };
+  const child = fork(fileURLToPath(import.meta.url), ['--server'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, PTE_OVERLOAD_MAX_IN_FLIGHT: maxInFlight, PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: loopDelay },
+    ...pinned,
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (msg) => resolve((msg as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -141,7 +284,7 @@ async function main(): Promise<void> {
   const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
 
   // Warm-up: JIT, price cache, portfolios.
-  await openLoop(client.grpcClient, 300, 2);
+  await openLoop(grpcSender(client.grpcClient), 300, 2);
 
   if (soakSeconds > 0) {
     const rate = Number(process.env.PTE_SOAK_RATE ?? '500');
@@ -150,7 +293,7 @@ async function main(): Promise<void> {
     process.stderr.write(`soak: ${soakSeconds} s at ${rate}/s\n`);
     const rows: string[][] = [];
     for (let t = 0; t < soakSeconds; t += 30) {
-      const step = await openLoop(client.grpcClient, rate, Math.min(30, soakSeconds - t), (e) => errorsSeen.push(e));
+      const step = await openLoop(grpcSender(client.grpcClient), rate, Math.min(30, soakSeconds - t), (e) => errorsSeen.push(e));
       const m = await mem();
       samples.push({ t: t + 30, mem: m, p99Us: step.p99Us, errors: step.errors, exhausted: step.exhausted });
       const row = [String(t + 30), (step.ok / step.seconds).toFixed(0), ms(step.p99Us), String(step.errors), String(step.exhausted), mb(m.heapUsed), mb(m.rss)];
@@ -175,23 +318,39 @@ async function main(): Promise<void> {
   } else {
     const rates = (process.env.PTE_OVERLOAD_RATES ?? '500,1000,2000,4000,8000').split(',').map(Number);
     const seconds = Number(process.env.PTE_OVERLOAD_SECONDS ?? '5');
+    const useGrpcJs = process.env.PTE_OVERLOAD_CLIENT === 'grpc-js';
+    const session = useGrpcJs ? undefined : connect(`http://127.0.0.1:${port}`, { maxSessionMemory: 1_000 });
+    session?.on('error', (e: Error) => process.stderr.write(`overload: HTTP/2 session error: ${e.message}\n`));
+    const send = session ? h2Sender(session) : grpcSender(client.grpcClient);
     const rows: string[][] = [];
     for (const rate of rates) {
       process.stderr.write(`overload: ${rate}/s for ${seconds} s ...\n`);
-      const s = await openLoop(client.grpcClient, rate, seconds);
+      const s = await openLoop(send, rate, seconds);
+      const pct = (n: number): string => `${((100 * n) / Math.max(1, s.sent)).toFixed(1)} %`;
       rows.push([
         String(rate),
-        (s.sent / s.seconds).toFixed(0),
+        (s.sent / s.sendSeconds).toFixed(0),
+        ms(s.sendLagP99Us),
         (s.ok / s.seconds).toFixed(0),
         ms(s.p50Us),
         ms(s.p99Us),
         ms(s.maxUs),
-        `${((100 * s.exhausted) / s.sent).toFixed(1)} %`,
+        pct(s.exhausted),
+        `${pct(s.byLoopDelay)} / ${pct(s.byInFlight)}`,
         String(s.errors),
       ]);
     }
-    console.log(`\nOverload: open loop, latency from the intended send time (ms), server.maxInFlight ${process.env.PTE_OVERLOAD_MAX_IN_FLIGHT ?? '256'}\n`);
-    console.log(table(['offered/s', 'sent/s', 'accepted/s', 'p50 accepted', 'p99 accepted', 'max accepted', 'RESOURCE_EXHAUSTED', 'other errors'], rows));
+    session?.close();
+    console.log(
+      `\nOverload: open loop, latency from the intended send time (ms); server.maxInFlight ${maxInFlight}, ` +
+        `server.maxEventLoopDelayMs ${loopDelay}; ${useGrpcJs ? 'grpc-js client' : 'bare HTTP/2 client'}; ${placement?.description ?? ''}\n`,
+    );
+    console.log(
+      table(
+        ['offered/s', 'sent/s', 'send lag p99', 'accepted/s', 'p50 accepted', 'p99 accepted', 'max accepted', 'RESOURCE_EXHAUSTED', 'loop delay / in flight', 'other errors'],
+        rows,
+      ),
+    );
   }
   client.close();
   child.send('stop');

@@ -21,7 +21,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createGrpcServer } from './server/index.js';
-import { resolveApiKeys } from './server/guards/index.js';
+import { resolveApiKeys, type CallGuard } from './server/guards/index.js';
 import { readFileSync } from 'node:fs';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
@@ -38,6 +38,8 @@ export interface RunningApp {
   readonly journal: FileJournal | undefined;
   /** The QuestDB recorder; undefined when config.questdb.conf is unset. */
   readonly recorder: QuestDbRecorder | undefined;
+  /** The transport's guard: in-flight count, event-loop delay as admission sees it, draining. */
+  readonly guard: CallGuard;
   /** Stops accepting, lets in-flight calls finish (up to graceMs), closes every part. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -186,6 +188,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     guard: {
       principals,
       maxInFlight: config.server.maxInFlight,
+      maxEventLoopDelayMs: config.server.maxEventLoopDelayMs,
       defaultDeadlineMs: config.server.defaultDeadlineMs,
       maxMetadataBytes: config.server.maxMetadataBytes,
       onReject: (code) => metrics.guard.countRejection(code),
@@ -218,6 +221,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     metrics,
     journal: durable?.journal,
     recorder,
+    guard: grpc.guard,
     async stop(graceMs = config.server.shutdownGraceMs) {
       await grpc.shutdown(graceMs);
       await metricsServer.close();

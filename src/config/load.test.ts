@@ -55,6 +55,8 @@ describe('defaults', () => {
     expect(c.portfolios).toEqual({ startingBalances: { SOL: '100', USDC: '10000' }, byId: {} });
     expect(c.mev).toEqual({ regime: 'current', params: {} });
     expect(c.warnings).toEqual({ slowExecutionMs: 50, nearToleranceRatio: 0.8 });
+    expect(c.server.maxInFlight).toBe(2048);
+    expect(c.server.maxEventLoopDelayMs).toBe(0);
     expect(c.questdb.conf).toBeUndefined();
     expect(c).toEqual(defaultConfig());
   });
@@ -109,6 +111,8 @@ describe('precedence: defaults < file < env < flags', () => {
         PTE_JUPITER_URLS: 'https://a.example, https://b.example,',
         PTE_REDIS_URL: 'redis://localhost:6379',
         PTE_PRICE_TTL_MS: '500',
+        PTE_MAX_IN_FLIGHT: '500',
+        PTE_MAX_EVENT_LOOP_DELAY_MS: '40',
         QDB_CLIENT_CONF: 'http::addr=localhost:9000;',
         JUPITER_API_KEY: 'secret-key',
       },
@@ -122,6 +126,8 @@ describe('precedence: defaults < file < env < flags', () => {
     expect(c.market.jupiterUrls).toEqual(['https://a.example', 'https://b.example']);
     expect(c.market.redisUrl).toBe('redis://localhost:6379');
     expect(c.market.priceTtlMs).toBe(500);
+    expect(c.server.maxInFlight).toBe(500);
+    expect(c.server.maxEventLoopDelayMs).toBe(40);
     expect(c.questdb.conf).toBe('http::addr=localhost:9000;');
     expect(JSON.stringify(c, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain('secret-key');
   });

@@ -142,6 +142,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Requests worked on at once; past it calls are answered RESOURCE_EXHAUSTED at once. */
       maxInFlight: whole(1, 1_000_000).default(2_048),
+      /**
+       * Event-loop delay (ms) past which new trades and resets are answered RESOURCE_EXHAUSTED at once,
+       * before any work (server/guards/loop-delay.ts); 0 = no such check.
+       */
+      maxEventLoopDelayMs: whole(0, 60_000).default(0),
       /** Deadline given to a call that sends none. */
       defaultDeadlineMs: whole(1, 3_600_000).default(10_000),
       /** Largest total size of one call's metadata (header names plus values). */

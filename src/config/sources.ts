@@ -35,6 +35,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_JUPITER_BREAKER_OPEN_MS', path: ['market', 'breakerOpenMs'], kind: 'number', description: 'how long a failed endpoint is skipped before a probe' },
   { name: 'PTE_REDIS_TIMEOUT_MS', path: ['market', 'redisTimeoutMs'], kind: 'number', description: 'timeout of one Redis command' },
   { name: 'PTE_MAX_IN_FLIGHT', path: ['server', 'maxInFlight'], kind: 'number', description: 'requests worked on at once before RESOURCE_EXHAUSTED' },
+  { name: 'PTE_MAX_EVENT_LOOP_DELAY_MS', path: ['server', 'maxEventLoopDelayMs'], kind: 'number', description: 'event-loop delay before trades get RESOURCE_EXHAUSTED (0 = off)' },
   { name: 'PTE_DEFAULT_DEADLINE_MS', path: ['server', 'defaultDeadlineMs'], kind: 'number', description: 'deadline of calls that send none' },
   { name: 'PTE_SHUTDOWN_GRACE_MS', path: ['server', 'shutdownGraceMs'], kind: 'number', description: 'how long in-flight calls may finish on SIGTERM' },
   { name: 'QDB_CLIENT_CONF', path: ['questdb', 'conf'], kind: 'string', description: 'QuestDB client configuration string' },

@@ -31,7 +31,10 @@ export const ERROR_CODES = {
   PRICE_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, summary: 'no price source could price the trade' },
   DUPLICATE_REQUEST: { status: GrpcStatus.ALREADY_EXISTS, summary: 'request_id was used before with a different payload' },
   JOURNAL_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, summary: 'the journal cannot be written; no trade is accepted' },
-  OVERLOADED: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'server.maxInFlight requests are already being worked on' },
+  OVERLOADED: {
+    status: GrpcStatus.RESOURCE_EXHAUSTED,
+    summary: 'server.maxInFlight requests are already being worked on, or the event loop lags more than server.maxEventLoopDelayMs',
+  },
   // Refusals by the transport guards (src/server/guards), before a request reaches the executor.
   UNAUTHENTICATED: { status: GrpcStatus.UNAUTHENTICATED, summary: 'no API key, or a key this server does not know' },
   PERMISSION_DENIED: { status: GrpcStatus.PERMISSION_DENIED, summary: 'the API key is not allowed this portfolio' },

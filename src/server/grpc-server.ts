@@ -34,7 +34,7 @@ export interface GrpcServerOptions {
   readonly maxMessageBytes?: number;
   /** Trades buffered for one slow StreamTrades reader before its stream is ended. Default 1,000. */
   readonly maxBufferedStreamTrades?: number;
-  /** API keys, in-flight bound, default deadline, metadata cap (guards/call-guard.ts). */
+  /** API keys, in-flight bound, event-loop delay limit, default deadline, metadata cap (guards/call-guard.ts). */
   readonly guard?: GuardOptions;
   /** Serve TLS instead of plaintext: PEM certificate chain and private key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
@@ -136,6 +136,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           if (done) return;
           done = true;
           clearTimeout(timer);
+          guard.close(); // the event-loop probe timer
           resolve();
         };
         const timer = setTimeout(() => {

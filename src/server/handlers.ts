@@ -94,12 +94,21 @@ function assertDecoded(req: unknown): void {
   if (isDecodeFailure(req)) throw guardError('MALFORMED_REQUEST', `request: not a valid protobuf message of this method (${req.reason})`, 'request');
 }
 
+/**
+ * Calls refused while the event loop lags (guards/loop-delay.ts): the ones that change state and
+ * carry the load (pricing, the portfolio step, a journal fsync). Reads (GetPortfolio, ListTrades) and
+ * the transport's Noop are not shed: they are cheap, rare next to trades, still bounded by the
+ * in-flight count, and a client refused a trade needs them to learn where its portfolio stands.
+ */
+const SHEDDABLE: ReadonlySet<string> = new Set(['ExecuteTrade', 'ResetPortfolio']);
+
 function unary<Req, Res>(
   ctx: HandlerContext,
   method: string,
   requestIdOf: (req: Req) => string | undefined,
   run: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  const sheddable = SHEDDABLE.has(method);
   return (call, callback) => {
     const started = nowSeconds();
     let requestId: string | undefined;
@@ -121,7 +130,7 @@ function unary<Req, Res>(
     try {
       const raw: unknown = call.request;
       // Admission first: an unauthenticated caller learns nothing, not even that its bytes were bad.
-      admission = ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: true });
+      admission = ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: true, sheddable });
       assertDecoded(raw);
       const req = call.request;
       requestId = requestIdOf(req);
@@ -225,7 +234,7 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
     let portfolioId: string;
     try {
       const raw: unknown = call.request;
-      ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: false });
+      ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: false, sheddable: false });
       assertDecoded(raw);
       portfolioId = call.request.portfolioId;
     } catch (err) {
