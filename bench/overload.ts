@@ -37,6 +37,11 @@ import { ms, table } from './table.js';
 interface Mem {
   readonly heapUsed: number;
   readonly rss: number;
+  /** The journal's trade index: entries and bytes (off-heap, part of RSS). */
+  readonly indexedTrades: number;
+  readonly indexBytes: number;
+  /** The slowest fdatasync so far (over the journal's recent syncs), µs. */
+  readonly syncMaxUs: number;
 }
 
 async function serve(): Promise<void> {
@@ -55,7 +60,8 @@ async function serve(): Promise<void> {
   process.on('message', (m) => {
     if (m === 'mem') {
       const u = process.memoryUsage();
-      process.send?.({ mem: { heapUsed: u.heapUsed, rss: u.rss } });
+      const j = app.journal?.stats();
+      process.send?.({ mem: { heapUsed: u.heapUsed, rss: u.rss, indexedTrades: j?.indexedTrades ?? 0, indexBytes: j?.indexBytes ?? 0, syncMaxUs: j?.syncMaxUs ?? 0 } });
     } else if (m === 'stop') {
       void app.stop(2_000).then(() => {
         rmSync(dataDir, { recursive: true, force: true });
@@ -296,12 +302,12 @@ async function main(): Promise<void> {
       const step = await openLoop(grpcSender(client.grpcClient), rate, Math.min(30, soakSeconds - t), (e) => errorsSeen.push(e));
       const m = await mem();
       samples.push({ t: t + 30, mem: m, p99Us: step.p99Us, errors: step.errors, exhausted: step.exhausted });
-      const row = [String(t + 30), (step.ok / step.seconds).toFixed(0), ms(step.p99Us), String(step.errors), String(step.exhausted), mb(m.heapUsed), mb(m.rss)];
+      const row = [String(t + 30), (step.ok / step.seconds).toFixed(0), ms(step.p99Us), String(step.errors), String(step.exhausted), mb(m.heapUsed), mb(m.rss), String(m.indexedTrades), mb(m.indexBytes), ms(m.syncMaxUs)];
       rows.push(row);
       process.stderr.write(`soak: ${row.join('  ')}\n`);
     }
     console.log(`\nSoak: ${soakSeconds} s at ${rate} trades/s (open loop; server heap and RSS after each 30 s)\n`);
-    console.log(table(['t (s)', 'trades/s', 'p99 ms', 'errors', 'RESOURCE_EXHAUSTED', 'heap MiB', 'RSS MiB'], rows));
+    console.log(table(['t (s)', 'trades/s', 'p99 ms', 'errors', 'RESOURCE_EXHAUSTED', 'heap MiB', 'RSS MiB', 'indexed trades', 'index MiB', 'slowest fsync so far ms'], rows));
     // Flat: the second half's peak within 25 % of the first half's peak (GC makes single samples noisy).
     const half = Math.max(1, Math.floor(samples.length / 2));
     const peak = (xs: typeof samples, f: (m: Mem) => number): number => Math.max(...xs.map((s) => f(s.mem)));
