@@ -108,6 +108,21 @@ describe('file journal', () => {
     await third.journal.close();
   });
 
+  it('keeps the trade index whole when an event does not apply to the snapshot image', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir, { snapshotEvery: 5 });
+    const first = events.find((e) => e.kind === 'trade');
+    if (first?.kind !== 'trade') throw new Error('no trade in the mix');
+    // A trade of a portfolio that was never created: the journal takes it, the image cannot apply it.
+    const ghost: LedgerEvent = { ...first, portfolioId: 'ghost', trade: { ...first.trade, portfolioId: 'ghost' } };
+    await journal.append(ghost);
+    for (const e of events) await journal.append(e);
+    expect(journal.stats().snapshots).toBe(0);
+    expect(await journal.findTrade('ghost', first.trade.requestId)).toEqual(ghost.trade);
+    for (const [id, p] of expected(events)) for (const t of p.trades) expect(await journal.findTrade(id, t.requestId)).toEqual(t);
+    await journal.close();
+  });
+
   it('shares one fdatasync among appends queued while another is in flight (group commit)', async () => {
     const dir = tempDir();
     const { journal } = await open(dir);

@@ -420,13 +420,12 @@ function createWriter(init: WriterInit): FileJournal {
         const ref = tradeRef(p.event, activeFirstSeq, offset, p.line.length);
         offset += p.line.length;
         if (ref && p.event.kind === 'trade') reader.remember(ref, p.event.trade);
-        if (!imageBroken) {
-          try {
-            builder.apply(p.event, p.seq, ref);
-          } catch (err) {
-            imageBroken = true; // the journal is fine; only snapshots stop (start-up replays further)
-            log?.error({ err: describe(err), seq: p.seq }, 'journal: event does not apply to the snapshot image; snapshots disabled');
-          }
+        try {
+          builder.apply(p.event, p.seq, ref); // the trade index is updated even when the state cannot be
+        } catch (err) {
+          // The journal is fine; only snapshots stop (start-up replays further).
+          if (!imageBroken) log?.error({ err: describe(err), seq: p.seq }, 'journal: event does not apply to the snapshot image; snapshots disabled');
+          imageBroken = true;
         }
         p.resolve();
       }

@@ -47,11 +47,13 @@ export function createImageBuilder(sol: Token, from: RecoveryImage = { seq: 0, p
     },
     index,
     apply(event, at, ref) {
-      states.set(event.portfolioId, applyEvent(states.get(event.portfolioId), event, sol));
+      // The index first: it serves duplicates and history, and must stay whole even if a state
+      // cannot be applied (the journal then stops writing snapshots, nothing else).
       if (event.kind === 'trade') {
         if (!ref) throw new Error(`trade event ${at} has no journal position`);
         index.add(event.portfolioId, event.trade.requestId, ref);
       } else if (event.kind === 'portfolio_reset') index.reset(event.portfolioId);
+      states.set(event.portfolioId, applyEvent(states.get(event.portfolioId), event, sol));
       seq = at;
     },
     snapshot() {
