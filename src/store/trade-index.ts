@@ -6,7 +6,8 @@
  * sequence number (what ListTrades pages by) and where its record lies in the journal (segment,
  * byte offset, length). Entries live in typed arrays, outside the JavaScript heap, with an
  * open-addressing hash table over the request ids, so a duplicate check is a few array reads and
- * memory grows by 40 bytes (+ 8 of hash table) per trade instead of by a decoded trade object.
+ * memory grows by 48 bytes per entry of capacity (40 of entry, 8 of hash table; 48-96 a trade as
+ * the arrays double) instead of by a decoded trade object (about 2.6 KB).
  *
  * A list is append-only: entries [0, count) never change, so a snapshot can capture (list, count)
  * and encode it later while trades go on being added. A reset replaces the list instead of clearing it.
