@@ -4,75 +4,44 @@
  * exactly once (and in ListTrades once), a resent request returns its original trade, and every
  * portfolio's state hash equals the one replayed from the journal.
  *
- * The child runs compiled JavaScript (vitest compiles only in its own process), built once with tsc
- * into a private folder under node_modules/.cache, where the proto and package.json lookups still
- * find the repository.
+ * The child runs compiled JavaScript, built once with tsc (test/cli-child.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorClient, type ExecutorClient, type TradeMessage, type TradeRequestInput } from '../src/client/index.js';
 import { applyEvent, type PortfolioState } from '../src/domain/ledger.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { portfolioStateHash } from '../src/executor/state-hash.js';
 import { readJournal } from '../src/store/journal-reader.js';
+import { buildCli, spawnServe, type ServeChild } from './cli-child.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUT = join(ROOT, 'node_modules', '.cache', `pte-crash-dist-${process.pid}`);
-const MAIN = join(OUT, 'src', 'cli', 'main.js');
 const KILLS = 22;
 const WORKERS = 24;
 const PORTFOLIOS = ['c0', 'c1', 'c2', 'c3'];
 const tokens = createTokenRegistry();
 
 let dataDir = '';
+let cli: ReturnType<typeof buildCli> | undefined;
 
 beforeAll(() => {
-  // Type errors elsewhere do not stop tsc from emitting; the type check is a separate gate.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(MAIN)) throw new Error(`build failed: ${MAIN} was not produced`);
+  cli = buildCli('crash');
   dataDir = mkdtempSync(join(tmpdir(), 'pte-crash-'));
 }, 120_000);
 
 afterAll(() => {
-  rmSync(OUT, { recursive: true, force: true });
+  cli?.remove();
   if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Child {
-  readonly proc: ChildProcess;
-  readonly port: number;
+function startServer(): Promise<ServeChild> {
+  if (!cli) throw new Error('the CLI was not built');
+  return spawnServe(cli.main, ['--data-dir', dataDir, '--log-level', 'error'], { PTE_JOURNAL_SNAPSHOT_EVERY: '150' });
 }
 
-function startServer(): Promise<Child> {
-  const proc = spawn(process.execPath, [MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--metrics-port', '0', '--log-level', 'error'], {
-    cwd: ROOT,
-    env: { ...process.env, PTE_JOURNAL_SNAPSHOT_EVERY: '150' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
-    proc.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const m = /serving paper trades on 127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]) });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${stderr}`));
-    });
-  });
-}
-
-function kill(child: Child): Promise<void> {
+function kill(child: ServeChild): Promise<void> {
   return new Promise((resolve) => {
     if (child.proc.exitCode !== null || child.proc.signalCode !== null) return resolve();
     child.proc.once('exit', () => resolve());

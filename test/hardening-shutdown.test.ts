@@ -4,69 +4,47 @@
  * trade is answered and is in the journal, and the process exits 0.
  *
  * Prices come from a Jupiter emulator that takes 300 ms per answer, so the trades are still waiting
- * for their price when the signal arrives. The child runs compiled JavaScript, built with tsc into
- * a private folder as in durability-crash.test.ts.
+ * for their price when the signal arrives. The child runs compiled JavaScript, built with tsc
+ * (test/cli-child.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Metadata, status, type Client } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorClient } from '../src/client/index.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { startJupiterEmulator, type JupiterEmulator } from '../src/market/jupiter-emulator.js';
 import { readJournal } from '../src/store/journal-reader.js';
+import { buildCli, spawnServe, type ServeChild } from './cli-child.js';
 import { rejection, trade } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUT = join(ROOT, 'node_modules', '.cache', `pte-shutdown-dist-${process.pid}`);
-const MAIN = join(OUT, 'src', 'cli', 'main.js');
 const IN_FLIGHT = 16;
 
 let dataDir = '';
+let cli: ReturnType<typeof buildCli> | undefined;
 let emu: JupiterEmulator;
 
 beforeAll(async () => {
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(MAIN)) throw new Error(`build failed: ${MAIN} was not produced`);
+  cli = buildCli('shutdown');
   dataDir = mkdtempSync(join(tmpdir(), 'pte-shutdown-'));
   emu = await startJupiterEmulator({ faults: ['latency=300'] });
 }, 180_000);
 
 afterAll(async () => {
   await emu.close();
-  rmSync(OUT, { recursive: true, force: true });
+  cli?.remove();
   if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startServer(): Promise<{ proc: ChildProcess; port: number; stderr: () => string }> {
-  const proc = spawn(
-    process.execPath,
-    [MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--metrics-port', '0', '--market', 'jupiter', '--jupiter-url', emu.url, '--log-level', 'warn'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PTE_JUPITER_RATE_PER_SEC: '10000', PTE_PRICE_TTL_MS: '0', PTE_JUPITER_TIMEOUT_MS: '5000', PTE_SHUTDOWN_GRACE_MS: '8000' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
-    proc.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const m = /serving paper trades on 127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]), stderr: () => stderr });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${stderr}`));
-    });
+function startServer(): Promise<ServeChild> {
+  if (!cli) throw new Error('the CLI was not built');
+  return spawnServe(cli.main, ['--data-dir', dataDir, '--market', 'jupiter', '--jupiter-url', emu.url, '--log-level', 'warn'], {
+    PTE_JUPITER_RATE_PER_SEC: '10000',
+    PTE_PRICE_TTL_MS: '0',
+    PTE_JUPITER_TIMEOUT_MS: '5000',
+    PTE_SHUTDOWN_GRACE_MS: '8000',
   });
 }
 

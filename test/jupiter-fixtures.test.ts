@@ -5,12 +5,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { amount, lamports } from '../src/domain/amount.js';
+import { amount } from '../src/domain/amount.js';
 import type { QuoteRequest } from '../src/domain/market.js';
 import { priceTrade } from '../src/domain/pricing.js';
 import { fromNumber, ratio, ratioToString, toDecimalString } from '../src/domain/ratio.js';
 import { createTokenRegistry, mint, type Mint } from '../src/domain/tokens.js';
-import type { TradeRequest } from '../src/domain/request.js';
+import { request as swapRequest } from '../src/domain/test-support.js';
 import { toBps } from '../src/domain/pricing.js';
 import {
   classifyError,
@@ -123,22 +123,7 @@ describe('fixtures', () => {
       'Whirlpool HNT->USDC',
     ]);
     // Route rate, USDC per mSOL = (5,000,000 / 10^6) / (23,698,263 / 10^9) = 5,000,000,000 / 23,698,263.
-    const request: TradeRequest = {
-      requestId: '00000000-0000-4000-8000-000000000000',
-      portfolioId: 'default',
-      action: 'SWAP',
-      base: MSOL,
-      quote: USDC,
-      amount: amount(23_698_263n),
-      isBaseInput: true,
-      slippageToleranceBps: undefined,
-      priorityFee: lamports(0n),
-      simulateMev: false,
-      maxPriceImpactBps: undefined,
-      metadata: undefined,
-      slippageModel: undefined,
-      mevProtection: 'PUBLIC',
-    };
+    const request = swapRequest('SWAP', MSOL, USDC, 23_698_263n, true);
     const usd = (m: Mint, n: bigint) => ({ mint: m, usd: ratio(n), liquidityUsd: undefined, source: 'jupiter:x', observedAtMs: 0 });
     const priced = priceTrade(request, usd(MSOL.mint, 211n), usd(USDC.mint, 1n), q);
     expect(priced.expectedPrice).toEqual(ratio(5_000_000_000n, 23_698_263n));
