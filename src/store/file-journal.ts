@@ -470,6 +470,7 @@ function createWriter(init: WriterInit): FileJournal {
       });
     },
     stats() {
+      const index = builder.index.stats();
       const n = Math.min(syncs, SYNC_SAMPLES);
       const sorted = Array.from(syncUs.subarray(0, n)).sort((a, b) => a - b);
       const pct = (p: number): number => (n === 0 ? 0 : (sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] ?? 0));
@@ -484,8 +485,8 @@ function createWriter(init: WriterInit): FileJournal {
         meanGroupSize: syncs === 0 ? 0 : grouped / syncs,
         maxGroupSize: maxGroup,
         snapshots,
-        indexedTrades: builder.index.stats().trades,
-        indexBytes: builder.index.stats().bytes,
+        indexedTrades: index.trades,
+        indexBytes: index.bytes,
       };
     },
     async close() {

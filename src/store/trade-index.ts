@@ -31,9 +31,11 @@ export const ENTRY_BYTES = 40;
 const INITIAL = 16;
 const UUID_HEX = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-/** The 128 bits of a UUID as four unsigned 32-bit words; throws on anything else. */
-export function uuidWords(id: string): [number, number, number, number] {
-  if (!UUID_HEX.test(id)) throw new Error(`request_id ${JSON.stringify(id.slice(0, 64))} is not a UUID`);
+type Words = [number, number, number, number];
+
+/** The 128 bits of a UUID as four unsigned 32-bit words; undefined for anything else. */
+function uuidWords(id: string): Words | undefined {
+  if (!UUID_HEX.test(id)) return undefined;
   const hex = id.replaceAll('-', '');
   return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16), parseInt(hex.slice(16, 24), 16), parseInt(hex.slice(24, 32), 16)];
 }
@@ -68,10 +70,12 @@ export class TradeList {
 
   /** Appends a trade. A request id already in the list keeps pointing at its first trade. */
   add(requestId: string, ref: TradeRef): void {
-    this.#append(uuidWords(requestId), ref);
+    const w = uuidWords(requestId);
+    if (!w) throw new Error(`request_id ${JSON.stringify(requestId.slice(0, 64))} is not a UUID`);
+    this.#append(w, ref);
   }
 
-  #append(w: readonly [number, number, number, number], ref: TradeRef): void {
+  #append(w: Readonly<Words>, ref: TradeRef): void {
     if (this.#count === this.#sequence.length) this.#grow();
     const i = this.#count++;
     this.#sequence[i] = ref.sequence;
@@ -119,8 +123,9 @@ export class TradeList {
 
   /** Position of the request id's trade, or -1. A string that is not a UUID is never found. */
   find(requestId: string): number {
-    if (!UUID_HEX.test(requestId)) return -1;
-    const [a, b, c, d] = uuidWords(requestId);
+    const w = uuidWords(requestId);
+    if (!w) return -1;
+    const [a, b, c, d] = w;
     const mask = this.#slots.length - 1;
     for (let s = hashWords(a, b, c, d) & mask; ; s = (s + 1) & mask) {
       const at = this.#slots[s] ?? 0;

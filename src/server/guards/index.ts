@@ -6,6 +6,5 @@ export type { Admission, AdmitInput, CallGuard, GuardOptions } from './call-guar
 export { withDefaultDeadline } from './deadline.js';
 export { guardError, isGuardError, type GuardCode } from './guard-error.js';
 export { createInFlightLimiter, type InFlightLimiter } from './in-flight.js';
-export { createLoopDelayMonitor, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, PROBE_INTERVAL_MS, type LoopDelayMonitor } from './loop-delay.js';
 export { createTokenBucket, type TokenBucket } from './token-bucket.js';
 export { decodeFailure, isDecodeFailure, tolerantDeserializers, type DecodeFailure } from './decode.js';

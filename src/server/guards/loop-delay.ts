@@ -34,7 +34,7 @@
 export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 0;
 
 /** How often the loop is probed. */
-export const PROBE_INTERVAL_MS = 10;
+const PROBE_INTERVAL_MS = 10;
 
 export interface LoopDelayMonitor {
   /** How late the loop has been, in ms: the smaller of the last two probes (0 until there are two). */
