@@ -25,24 +25,37 @@ export interface ServeChild {
   readonly port: number;
   /** Everything the child wrote to stderr so far. */
   readonly stderr: () => string;
+  /** Everything it wrote to stdout (its JSON log) so far; empty unless spawned with captureStdout. */
+  readonly stdout: () => string;
+}
+
+export interface SpawnOptions {
+  /** Collect stdout (the log) too; off by default so a long run's log is not held in memory. */
+  readonly captureStdout?: boolean;
 }
 
 /** Runs `main serve ...args` on free ports and resolves once it says where it serves. */
-export function spawnServe(main: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ServeChild> {
+export function spawnServe(main: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, options: SpawnOptions = {}): Promise<ServeChild> {
   const proc = spawn(process.execPath, [main, 'serve', '--grpc-port', '0', '--metrics-port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.captureStdout === true ? 'pipe' : 'ignore', 'pipe'],
   });
+  const errPipe = proc.stderr;
+  if (errPipe === null) throw new Error('spawn gave no stderr pipe');
   let stderr = '';
+  let stdout = '';
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
-    proc.stderr.on('data', (chunk: Buffer) => {
+    errPipe.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const m = /serving paper trades on 127\.0\.0\.1:(\d+)/.exec(stderr);
       if (m) {
         clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]), stderr: () => stderr });
+        resolve({ proc, port: Number(m[1]), stderr: () => stderr, stdout: () => stdout });
       }
     });
     proc.once('exit', (code) => {

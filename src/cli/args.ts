@@ -27,6 +27,61 @@ export function resolveAddr(flag: string | undefined, env: NodeJS.ProcessEnv): s
   return addr;
 }
 
+/** The flags of every command that talks to the executor. */
+export const CONNECTION_OPTIONS = {
+  addr: { type: 'string' },
+  'api-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  tls: { type: 'boolean' },
+  'tls-server-name': { type: 'string' },
+} as const;
+
+export const CONNECTION_USAGE = `connection (flags, else the environment):
+  --addr HOST:PORT          executor address (PTE_ADDR; default 127.0.0.1:50051)
+  --api-key KEY             API key, when the executor requires one (PTE_API_KEY: prefer it, since a
+                            flag shows in the process list and the shell history)
+  --tls-ca FILE             TLS, trusting the CA certificate (PEM) in FILE (PTE_TLS_CA)
+  --tls                     TLS, trusting the system's certificate authorities
+  --tls-server-name NAME    the name the certificate must hold, when not the host of --addr`;
+
+/** Where the client connects and how: resolved from the flags and the environment, files not yet read. */
+export interface ClientConnection {
+  readonly addr: string;
+  readonly apiKey: string | undefined;
+  /** Absent: plaintext (a sidecar on localhost). */
+  readonly tls:
+    | {
+        /** PEM of the CA to trust; absent: the system's roots. */
+        readonly caFile: string | undefined;
+        /** Where caFile came from, for messages: "--tls-ca" or "PTE_TLS_CA". */
+        readonly caFrom: string;
+        readonly serverName: string | undefined;
+      }
+    | undefined;
+}
+
+/** The connection flags of `command` (values of CONNECTION_OPTIONS) with PTE_ADDR, PTE_API_KEY and PTE_TLS_CA. */
+export function resolveConnection(
+  v: { readonly addr?: string | undefined; readonly 'api-key'?: string | undefined; readonly 'tls-ca'?: string | undefined; readonly tls?: boolean | undefined; readonly 'tls-server-name'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  command: string,
+): ClientConnection {
+  const fromEnv = (name: string): string | undefined => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+  // Never echo the value: it is a secret.
+  if (v['api-key'] === '') throw new UsageError('--api-key: empty; give the key, or set PTE_API_KEY instead', command);
+  if (v['tls-ca'] === '') throw new UsageError('--tls-ca: empty; give the CA certificate file (PEM)', command);
+  const caFile = v['tls-ca'] ?? fromEnv('PTE_TLS_CA');
+  const useTls = caFile !== undefined || v.tls === true;
+  const serverName = v['tls-server-name'];
+  if (serverName !== undefined && !useTls) throw new UsageError('--tls-server-name needs --tls or --tls-ca', command);
+  if (serverName === '') throw new UsageError('--tls-server-name: empty', command);
+  return {
+    addr: resolveAddr(v.addr, env),
+    apiKey: v['api-key'] ?? fromEnv('PTE_API_KEY'),
+    tls: useTls ? { caFile, caFrom: v['tls-ca'] !== undefined ? '--tls-ca' : 'PTE_TLS_CA', serverName } : undefined,
+  };
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 type StrictConfig<O extends Options> = { args: string[]; options: O; strict: true; allowPositionals: true };
 export type ParsedArgs<O extends Options> = ReturnType<typeof parseArgs<StrictConfig<O>>>;

@@ -11,6 +11,7 @@ export const EXIT = { ok: 0, failed: 1, unreachable: 2, usage: 64, config: 78 } 
 const ERROR_CODE_TRAILER = 'pte-error-code';
 
 const UNAVAILABLE: number = status.UNAVAILABLE;
+const UNAUTHENTICATED: number = status.UNAUTHENTICATED;
 
 /** The parts of a grpc-js ServiceError this module reads. */
 export interface CallFailure {
@@ -28,8 +29,15 @@ export function statusName(code: number): string {
   return name ?? `STATUS_${code}`;
 }
 
-export const unreachableMessage = (addr: string): string =>
-  `pte: cannot reach the executor at ${addr} — is \`pte serve\` running? (use --addr or PTE_ADDR for another address)`;
+/**
+ * grpc-js reports a TLS mismatch (plaintext against TLS, an untrusted certificate, another name) only
+ * as a connection that never becomes ready, so the message names those causes too.
+ */
+export const unreachableMessage = (addr: string, tls = false): string =>
+  `pte: cannot reach the executor at ${addr} — is \`pte serve\` running? ` +
+  (tls
+    ? '(with TLS: does --tls-ca hold the CA that signed its certificate, and does the certificate name the host in --addr? if not, give that name with --tls-server-name)'
+    : '(use --addr or PTE_ADDR for another address; --tls-ca FILE or --tls if it serves TLS)');
 
 /**
  * The message and exit code for a failed call. UNAVAILABLE without the executor's error trailer is
@@ -39,5 +47,6 @@ export function describeCallFailure(e: CallFailure, addr: string): { readonly me
   const fromExecutor = (e.metadata?.get(ERROR_CODE_TRAILER).length ?? 0) > 0;
   if (e.code === UNAVAILABLE && !fromExecutor) return { message: unreachableMessage(addr), exitCode: EXIT.unreachable };
   const details = e.details !== '' ? e.details : 'the call failed';
-  return { message: `pte: ${details} (${statusName(e.code)})`, exitCode: EXIT.failed };
+  const hint = e.code === UNAUTHENTICATED ? ': set PTE_API_KEY (or --api-key) to a key the executor accepts' : '';
+  return { message: `pte: ${details} (${statusName(e.code)})${hint}`, exitCode: EXIT.failed };
 }

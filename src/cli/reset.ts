@@ -1,19 +1,21 @@
 /** `pte reset [ID] [--balance SYMBOL=AMOUNT ...]`: starts a portfolio over. */
-import { keyValue, optionalId, parseCommandArgs, resolveAddr, UsageError } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, keyValue, optionalId, parseCommandArgs, resolveConnection, UsageError, type ClientConnection } from './args.js';
 import { formatPortfolio } from './format.js';
 import { toJson, withClient, type CliIo } from './io.js';
 
-export const RESET_USAGE = `usage: pte reset [ID] [--balance SYMBOL=AMOUNT ...] [--json] [--addr HOST:PORT]
+export const RESET_USAGE = `usage: pte reset [ID] [--balance SYMBOL=AMOUNT ...] [--json] [connection options]
 
 Resets a portfolio (default: "default"): its trades are forgotten and its balances set to the
 --balance values (symbol or mint), or to the configured starting balances when none is given.
   pte reset
-  pte reset alice --balance SOL=10 --balance USDC=2500`;
+  pte reset alice --balance SOL=10 --balance USDC=2500
+
+${CONNECTION_USAGE}`;
 
 const OPTIONS = {
   balance: { type: 'string', multiple: true },
   json: { type: 'boolean' },
-  addr: { type: 'string' },
+  ...CONNECTION_OPTIONS,
 } as const;
 
 export interface ResetCommand {
@@ -22,6 +24,7 @@ export interface ResetCommand {
   readonly balances: Readonly<Record<string, string>>;
   readonly json: boolean;
   readonly addr: string;
+  readonly connection: ClientConnection;
 }
 
 export function parseResetArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ResetCommand {
@@ -32,11 +35,12 @@ export function parseResetArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     if (token in balances) throw new UsageError(`--balance: ${token} is given twice`, 'reset');
     balances[token] = amount;
   }
-  return { portfolioId: optionalId(positionals, 'reset'), balances, json: values.json === true, addr: resolveAddr(values.addr, env) };
+  const connection = resolveConnection(values, env, 'reset');
+  return { portfolioId: optionalId(positionals, 'reset'), balances, json: values.json === true, addr: connection.addr, connection };
 }
 
 export async function runReset(cmd: ResetCommand, io: CliIo): Promise<number> {
-  const summary = await withClient(io, cmd.addr, (client) => client.resetPortfolio(cmd.portfolioId, cmd.balances));
+  const summary = await withClient(io, cmd.connection, (client) => client.resetPortfolio(cmd.portfolioId, cmd.balances));
   io.out(cmd.json ? toJson(summary) : `reset.\n${formatPortfolio(summary)}`);
   return 0;
 }

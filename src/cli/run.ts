@@ -7,7 +7,7 @@ import { UsageError } from './args.js';
 import { describeCallFailure, EXIT } from './errors.js';
 import { EVALUATE_USAGE, parseEvaluateArgs, runEvaluate } from './evaluate.js';
 import { EXPORT_USAGE, parseExportArgs, runExport } from './export.js';
-import { CallError, UnreachableError, type CliIo } from './io.js';
+import { CallError, ConnectionSetupError, UnreachableError, type CliIo } from './io.js';
 import { JUPITER_EMULATOR_USAGE, parseJupiterEmulatorArgs, runJupiterEmulator } from './jupiter-emulator.js';
 import { parsePortfolioArgs, PORTFOLIO_USAGE, runPortfolio } from './portfolio.js';
 import { parseReplayArgs, REPLAY_USAGE, runReplay } from './replay.js';
@@ -34,7 +34,7 @@ commands:
 
 Run pte <command> --help for its options, pte --version for the version.
 Exit codes: 0 ok, 1 the executor refused or failed the request, 2 the executor is unreachable,
-64 wrong command line, 78 invalid configuration.`;
+64 wrong command line, 78 invalid configuration (a setting, a --tls-ca file).`;
 
 const USAGE: Readonly<Record<string, string>> = {
   serve: SERVE_USAGE,
@@ -113,6 +113,10 @@ function report(e: unknown, command: string, io: CliIo): number {
     return EXIT.usage;
   }
   if (e instanceof ConfigError) {
+    io.err(`pte: ${e.message}`);
+    return EXIT.config;
+  }
+  if (e instanceof ConnectionSetupError) {
     io.err(`pte: ${e.message}`);
     return EXIT.config;
   }

@@ -144,8 +144,9 @@ export async function runServe(cmd: ServeCommand, io: CliIo, deps: ServeDeps = {
   const signal = await deps.untilSignal();
   io.err(`pte: ${signal} received, stopping`);
   // Draining (health NOT_SERVING, in-flight trades finish) is bounded by server.shutdownGraceMs; the
-  // journal's final flush gets a further bounded window. Past both, exit non-zero rather than hang.
-  const limitMs = config.server.shutdownGraceMs + STOP_FLUSH_MS;
+  // journal's final flush and the QuestDB recorder's (questdb.shutdownDeadlineMs, concurrent with
+  // it) get a further bounded window. Past all of it, exit non-zero rather than hang.
+  const limitMs = config.server.shutdownGraceMs + (config.questdb.conf === undefined ? 0 : config.questdb.shutdownDeadlineMs) + STOP_FLUSH_MS;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     app.stop(config.server.shutdownGraceMs).then(() => false),

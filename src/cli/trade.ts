@@ -1,7 +1,7 @@
 /** `pte trade <buy|sell|swap> <BASE/QUOTE> <amount> [flags]`: one paper trade from the command line. */
 import { randomUUID } from 'node:crypto';
 import type { JsonValue, TradeRequestInput } from '../client/index.js';
-import { keyValue, paramValue, parseCommandArgs, resolveAddr, UsageError, wholeNumber } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, keyValue, paramValue, parseCommandArgs, resolveConnection, UsageError, wholeNumber, type ClientConnection } from './args.js';
 import { formatTradeResult } from './format.js';
 import { toJson, withClient, type CliIo } from './io.js';
 
@@ -26,7 +26,8 @@ options:
   --mev-protection P         public, jito_bundle, jito_dontfront or private
   --request-id UUID          idempotency key (default: a random UUID)
   --json                     print the TradeResult as JSON
-  --addr HOST:PORT           executor address (default: $PTE_ADDR or 127.0.0.1:50051)`;
+
+${CONNECTION_USAGE}`;
 
 const OPTIONS = {
   in: { type: 'string' },
@@ -41,7 +42,7 @@ const OPTIONS = {
   'mev-protection': { type: 'string' },
   'request-id': { type: 'string' },
   json: { type: 'boolean' },
-  addr: { type: 'string' },
+  ...CONNECTION_OPTIONS,
 } as const;
 
 const ACTIONS = { buy: 'BUY', sell: 'SELL', swap: 'SWAP' } as const;
@@ -51,6 +52,7 @@ export interface TradeCommand {
   readonly request: TradeRequestInput;
   readonly json: boolean;
   readonly addr: string;
+  readonly connection: ClientConnection;
 }
 
 /**
@@ -60,7 +62,7 @@ export interface TradeCommand {
 export function parseTradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}, newId: () => string = randomUUID): TradeCommand {
   const C = 'trade';
   const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, C);
-  const addr = resolveAddr(v.addr, env);
+  const connection = resolveConnection(v, env, C);
   if (positionals.length !== 3) throw new UsageError(`expected <buy|sell|swap> <BASE/QUOTE> <amount>, got ${positionals.length} argument(s)`, C);
   const [actionText = '', pairText = '', amountText = ''] = positionals;
 
@@ -101,7 +103,7 @@ export function parseTradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
     request.mevProtection = p;
   }
-  return { request, json: v.json === true, addr };
+  return { request, json: v.json === true, addr: connection.addr, connection };
 }
 
 function slippageModel(
@@ -128,7 +130,7 @@ function slippageModel(
 }
 
 export async function runTrade(cmd: TradeCommand, io: CliIo): Promise<number> {
-  const result = await withClient(io, cmd.addr, (client) => client.executeTrade(cmd.request));
+  const result = await withClient(io, cmd.connection, (client) => client.executeTrade(cmd.request));
   io.out(cmd.json ? toJson(result) : formatTradeResult(result));
   return 0;
 }

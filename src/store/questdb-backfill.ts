@@ -10,7 +10,7 @@ import type { TokenRegistry } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
 import { readJournal } from './journal-reader.js';
 import { withSettings } from './questdb-conf.js';
-import type { SenderLike } from './questdb-recorder.js';
+import { clientLog, upstreamError, type SenderLike } from './questdb-recorder.js';
 import { TRADES_TABLE, tradeToRow, writeRow } from './questdb-row.js';
 import { Sender } from '@questdb/nodejs-client';
 
@@ -27,6 +27,8 @@ export interface BackfillOptions {
   readonly backoffMs?: number;
   readonly onProgress?: (doneBytes: number, totalBytes: number, rows: number) => void;
   readonly createSender?: (conf: string) => Promise<SenderLike>;
+  /** Where the client's own warnings go, already scrubbed (see upstreamError). Default stderr. */
+  readonly onClientLog?: (line: string) => void;
 }
 
 export interface BackfillReport {
@@ -54,7 +56,10 @@ export async function backfillQuestDb(options: BackfillOptions): Promise<Backfil
   const batchRows = options.batchRows ?? 5_000;
   const attempts = options.attempts ?? 5;
   const backoffMs = options.backoffMs ?? 200;
-  const create = options.createSender ?? (async (conf: string): Promise<SenderLike> => Sender.fromConfig(withSettings(conf, { auto_flush: 'off' })));
+  const onClientLog = options.onClientLog ?? ((line: string): void => void process.stderr.write(`${line}\n`));
+  const log = clientLog((_level, text) => onClientLog(`pte export: QuestDB client: ${text}`), options.conf);
+  const create =
+    options.createSender ?? (async (conf: string): Promise<SenderLike> => Sender.fromConfig(withSettings(conf, { auto_flush: 'off' }), { log }));
   let sender: SenderLike | undefined;
   let batch: { seq: number; trade: Trade }[] = [];
   let rows = 0;
@@ -78,12 +83,8 @@ export async function backfillQuestDb(options: BackfillOptions): Promise<Backfil
       }
     }
     const resumeFrom = batch[0]?.seq ?? from;
-    throw new BackfillError(
-      `QuestDB did not accept journal records from sequence ${resumeFrom}: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`,
-      resumeFrom,
-      rows,
-      { cause: lastErr },
-    );
+    // Only the scrubbed text travels on: the client's error quotes QuestDB's answer, which may echo credentials.
+    throw new BackfillError(`QuestDB did not accept journal records from sequence ${resumeFrom}: ${upstreamError(lastErr, options.conf)}`, resumeFrom, rows);
   };
 
   try {

@@ -75,6 +75,16 @@ export function hasCredentials(conf: string): boolean {
   }
 }
 
+/** The credential values the conf holds: text quoting any of them must not be logged (see redactUpstreamText). */
+export function confSecrets(conf: string): string[] {
+  try {
+    const { entries } = parseClientConf(conf);
+    return CREDENTIAL_KEYS.map((k) => entries.get(k) ?? '').filter((v) => v !== '');
+  } catch {
+    return [];
+  }
+}
+
 /** The conf with `overrides` replacing (or adding) settings, `;` in values escaped again. */
 export function withSettings(conf: string, overrides: Readonly<Record<string, string>>): string {
   const c = parseClientConf(conf);

@@ -11,7 +11,8 @@
  */
 import { Sender } from '@questdb/nodejs-client';
 import type { Trade } from '../domain/trade.js';
-import { describeConf, withSettings } from './questdb-conf.js';
+import { redactUpstreamText } from '../domain/upstream-text.js';
+import { confSecrets, describeConf, withSettings } from './questdb-conf.js';
 import type { DropReason, QuestDbMetricsSink } from './questdb-metrics.js';
 import { createRingQueue } from './questdb-queue.js';
 import { TRADES_TABLE, tradeToRow, writeRow, type RowSink } from './questdb-row.js';
@@ -84,7 +85,22 @@ const LOG_EVERY_FAILURES = 20;
 /** At most one drop warning per this interval, with the count since the last one. */
 const DROP_WARN_INTERVAL_MS = 10_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+/**
+ * drain's waits are ref'd timers on purpose: whoever awaits drain (the shutdown above all) must get
+ * its answer. With unref'd waits and nothing else left open (QuestDB refusing connections, the
+ * server already closed), Node would end the process mid-drain with the await never settled (exit
+ * 13), before the unsent rows are reported. Every wait is bounded by drain's deadline.
+ */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** `p`'s value, or undefined once ms have passed; the timer is cleared either way, so it holds nothing open. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
 
 /** The HTTP status in the client's error message ("HTTP request failed, statusCode=400, error=..."). */
 export function statusOf(err: unknown): number | undefined {
@@ -92,8 +108,35 @@ export function statusOf(err: unknown): number | undefined {
   return m?.[1] === undefined ? undefined : Number(m[1]);
 }
 
+/**
+ * An error from the client as a log may carry it. Its message quotes QuestDB's answer verbatim, and a
+ * server or proxy may echo the request there, Authorization header included: trimmed and scrubbed of
+ * the conf's credentials and of anything that looks like one.
+ */
+export function upstreamError(err: unknown, conf: string): string {
+  return redactUpstreamText(err instanceof Error ? err.message : String(err), { secrets: confSecrets(conf) });
+}
+
+/** The client's logger, as Sender.fromConfig takes it. */
+export type ClientLogger = (level: 'error' | 'warn' | 'info' | 'debug', message: string | Error) => void;
+
+/**
+ * The client's own warnings and errors (a body QuestDB sent with a 204, for one), scrubbed like any
+ * upstream text, to `sink` rather than to the console where the client would print them verbatim.
+ */
+export function clientLog(sink: (level: 'warn' | 'error', text: string) => void, conf: string): ClientLogger {
+  return (level, message) => {
+    if (level === 'warn' || level === 'error') sink(level, upstreamError(message, conf));
+  };
+}
+
 /** The recorder owns flushing: the client's auto-flush would send from inside at(), out of its control. */
-const defaultCreateSender = async (conf: string): Promise<SenderLike> => Sender.fromConfig(withSettings(conf, { auto_flush: 'off' }));
+const defaultCreateSender =
+  (log: RecorderLog) =>
+  async (conf: string): Promise<SenderLike> =>
+    Sender.fromConfig(withSettings(conf, { auto_flush: 'off' }), {
+      log: clientLog((level, text) => log[level]({ questdb: describeConf(conf), err: text }, 'QuestDB client'), conf),
+    });
 
 export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbRecorder {
   const { queueCap, flushRows, flushIntervalMs, log, metrics } = options;
@@ -104,7 +147,7 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
   const backoffMax = options.backoffMaxMs ?? 5_000;
   const random = options.random ?? Math.random;
   const table = options.table ?? TRADES_TABLE;
-  const createSender = options.createSender ?? defaultCreateSender;
+  const createSender = options.createSender ?? defaultCreateSender(log);
   const addr = describeConf(options.conf);
 
   const queue = createRingQueue<Trade>(queueCap);
@@ -203,7 +246,7 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
           }
           drop('rejected', batch.length);
           isolate = Math.max(0, isolate - 1);
-          log.error({ err: String(err), trade_id: batch[0]?.tradeId, questdb: addr }, 'QuestDB rejected a trade row; dropped from the recorder (the journal has it)');
+          log.error({ err: upstreamError(err, options.conf), trade_id: batch[0]?.tradeId, questdb: addr }, 'QuestDB rejected a trade row; dropped from the recorder (the journal has it)');
           continue;
         }
         queue.unshiftAll(batch);
@@ -213,7 +256,7 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
         failingSinceMs ??= Date.now();
         if (failures === 1 || failures % LOG_EVERY_FAILURES === 0) {
           log.warn(
-            { questdb: addr, err: err instanceof Error ? err.message : String(err), consecutive_failures: failures, queued: depth() },
+            { questdb: addr, err: upstreamError(err, options.conf), consecutive_failures: failures, queued: depth() },
             'QuestDB write failed; rows kept and retried (trades are unaffected)',
           );
         }
@@ -298,7 +341,7 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
           await sleep(Math.min(left, backoffMin)); // in backoff: its timer wakes the loop
           continue;
         }
-        const ok = await Promise.race([running, sleep(left).then(() => undefined)]);
+        const ok = await within(running, left);
         if (ok === undefined) break; // deadline inside a flush (QuestDB stalled)
         if (!ok && closing) await sleep(Math.min(deadline - Date.now(), backoffMin));
       }
