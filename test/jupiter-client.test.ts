@@ -286,10 +286,12 @@ describe('rate limits', () => {
 
   it('a lookup that would exceed its wait for a slot fails over to the next endpoint instead', async () => {
     const c = client([a.url, b.url], { ratePerSec: 0.1, maxWaitMs: 1_000 });
-    await c.source.fetchUsdPrices([SOL]);
+    await c.source.fetchUsdPrices([SOL]); // a first price is confirmed by the second endpoint: one call each
+    clock.advance(10_000); // both buckets full again
+    await c.source.fetchUsdPrices([SOL]); // checked against the last good price: the first endpoint alone
     const r = await c.source.fetchUsdPrices([SOL]);
     expect(r.prices.get(SOL)?.source).toBe(`jupiter:${b.url}`);
-    expect([a.count(), b.count()]).toEqual([1, 1]);
+    expect([a.count(), b.count()]).toEqual([2, 2]);
   });
 });
 

@@ -58,12 +58,64 @@ describe('runtime control', () => {
   });
 });
 
+describe('bad price answers on the wire', () => {
+  let e: JupiterEmulator;
+  beforeAll(async () => (e = await startJupiterEmulator()));
+  afterAll(() => e.close());
+  const SOL = 'So11111111111111111111111111111111111111112';
+  const USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
+  /** The raw body of a price answer for SOL and USDC under one fault. */
+  const body = async (fault: string): Promise<{ status: number; text: string; json: Record<string, Record<string, unknown> | null> }> => {
+    e.setFaults([fault]);
+    const res = await fetch(`${e.url}/price/v3?ids=${SOL},${USDC}`);
+    const text = await res.text();
+    e.clearFaults();
+    return { status: res.status, text, json: JSON.parse(text) as Record<string, Record<string, unknown> | null> };
+  };
+
+  it('garbage=null answers 200 with usdPrice null for every mint', async () => {
+    const r = await body('price:garbage=null');
+    expect(r.status).toBe(200);
+    expect(r.json[SOL]?.usdPrice).toBeNull();
+    expect(r.json[USDC]?.usdPrice).toBeNull();
+  });
+
+  it('garbage=1e300 answers 200 with usdPrice 1e300 on the wire', async () => {
+    const r = await body('price:garbage=1e300');
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"usdPrice":1e+300');
+    expect(r.json[SOL]?.usdPrice).toBe(1e300);
+  });
+
+  it('missing answers 200 with an empty object; missing=SOL (a symbol) drops just that mint', async () => {
+    expect(await body('price:missing')).toMatchObject({ status: 200, json: {} });
+    const one = await body('price:missing=SOL');
+    expect(Object.keys(one.json)).toEqual([USDC]);
+  });
+
+  it('wrong-price=1 answers a plausible, well-formed price of 1 USD for every mint', async () => {
+    expect(parseFault('price:wrong-price=1')).toEqual({ scope: 'price', spec: { kind: 'wrong-price', usd: 1 } });
+    for (const bad of ['wrong-price', 'wrong-price=0', 'wrong-price=-2', 'wrong-price=abc']) expect(() => parseFault(bad)).toThrow(/fault/);
+    const r = await body('price:wrong-price=1');
+    expect(r.status).toBe(200);
+    expect([r.json[SOL]?.usdPrice, r.json[USDC]?.usdPrice]).toEqual([1, 1]);
+    expect(typeof r.json[SOL]?.liquidity).toBe('number');
+  });
+
+  it('serves a base URL with a path prefix (hosted style https://host/TOKEN)', async () => {
+    const res = await fetch(`${e.url}/TOKEN-abc/price/v3?ids=${SOL}`);
+    expect(res.status).toBe(200);
+    expect(Object.keys((await res.json()) as object)).toEqual([SOL]);
+  });
+});
+
 describe('pte jupiter-emulator', () => {
   it('takes a port, a seed and repeatable faults', () => {
     const c = parseJupiterEmulatorArgs(['--port', '8081', '--seed', '7', '--fault', 'price:500*2', '--fault', 'quote:latency=20-50']);
     expect(c.port).toBe(8081);
     expect(c.seed).toBe(7n);
     expect(c.faults.map((f) => f.spec.kind)).toEqual(['status', 'latency']);
+    expect(parseJupiterEmulatorArgs(['--fault', 'wrong-price=1']).faults[0]?.spec).toEqual({ kind: 'wrong-price', usd: 1 });
   });
 
   it('a bad fault is a usage error naming --fault', () => {

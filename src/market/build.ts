@@ -70,7 +70,14 @@ function source(config: Config, tokens: TokenRegistry, hooks: MarketHooks, metri
         onAttempt: (event) => metrics?.jupiterAttempt(event),
         onBreakerChange: (endpoint, _from, to) => metrics?.breakerChange(endpoint, to),
       });
-      return createUpstreamBatcher(createJupiterSource({ transport, log: hooks.log, onRejectedPrice: () => metrics?.rejectedPrice() }), {
+      const jupiter = createJupiterSource({
+        transport,
+        log: hooks.log,
+        maxDeviationBps: m.maxDeviationBps,
+        lastGoodMaxAgeMs: m.lastGoodMaxAgeMs,
+        onRejectedPrice: () => metrics?.rejectedPrice(),
+      });
+      return createUpstreamBatcher(jupiter, {
         hotWindowMs: Math.max(10_000, 5 * m.priceTtlMs),
         reuseMs: Math.min(1_000, Math.floor(m.priceTtlMs / 2)),
       });

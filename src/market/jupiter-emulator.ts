@@ -3,7 +3,8 @@
  * GET /price/v3 and GET /swap/v1/quote in the real response shapes (see the fixtures in
  * test/fixtures/jupiter), priced from the simulated market, and injects faults per path: added
  * latency, any status (429 with x-ratelimit-reset, 500, 401, a 400 with an errorCode), hangs past the
- * client's timeout, malformed JSON, missing mints and garbage prices. Faults are set at start, through
+ * client's timeout, malformed JSON, missing mints, garbage prices and plausible but wrong prices. A base
+ * URL with a path in front (the hosted style https://host/TOKEN/price/v3) is served too. Faults are set at start, through
  * the programmatic API, or at runtime over HTTP:
  *   GET    /__emulator/stats    request counts and the active faults
  *   PUT    /__emulator/faults   body: a JSON list of fault specs (strings, see parseFault); replaces them
@@ -33,7 +34,9 @@ export type FaultSpec =
   /** Drops the listed mints from price answers (all of them when `mints` is absent). */
   | { readonly kind: 'missing'; readonly mints?: readonly string[] }
   /** Replaces usdPrice with `value` (any JSON value: 0, -1, 1e300, null, "x"). */
-  | { readonly kind: 'garbage'; readonly value: unknown };
+  | { readonly kind: 'garbage'; readonly value: unknown }
+  /** Answers every price as `usd`: well-formed and within the sane range, but wrong. */
+  | { readonly kind: 'wrong-price'; readonly usd: number };
 
 export interface Fault {
   readonly scope: FaultScope;
@@ -49,8 +52,9 @@ export const FAULT_SYNTAX = `[price:|quote:|all:]SPEC[*N], SPEC one of:
   400=ERROR_CODE                  e.g. 400=COULD_NOT_FIND_ANY_ROUTE, 400=TOKEN_NOT_TRADABLE
   hang                            never answers
   malformed                       200 with a body that is not JSON
-  missing | missing=MINT,MINT     mints absent from price answers
+  missing | missing=MINT,MINT     mints absent from price answers (all, or these mints or symbols)
   garbage=JSON                    usdPrice replaced, e.g. garbage=0, garbage=-1, garbage=1e300, garbage=null
+  wrong-price=USD                 every usdPrice a plausible but wrong USD value, e.g. wrong-price=1
 *N applies the fault to the next N matching requests only. Scope defaults to all.`;
 
 /** Parses a fault spec such as "price:500*3", "quote:latency=20-50", "all:429=5". */
@@ -98,6 +102,10 @@ export function parseFault(text: string): Fault {
     } catch {
       throw bad('garbage value is not JSON');
     }
+  } else if (head === 'wrong-price') {
+    const usd = arg !== undefined && /^\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(arg) ? Number(arg) : NaN;
+    if (!Number.isFinite(usd) || usd <= 0) throw bad('wrong-price needs a positive USD price, e.g. wrong-price=1');
+    spec = { kind: 'wrong-price', usd };
   } else throw bad(`unknown fault ${JSON.stringify(head)}`);
   return remaining === undefined ? { scope, spec } : { scope, spec, remaining };
 }
@@ -199,8 +207,9 @@ export async function startJupiterEmulator(options: JupiterEmulatorOptions = {})
       };
     }
     for (const f of faults) {
-      if (f.kind === 'missing') for (const m of f.mints ?? Object.keys(body)) Reflect.deleteProperty(body, m);
+      if (f.kind === 'missing') for (const m of f.mints ?? Object.keys(body)) Reflect.deleteProperty(body, tokens.find(m)?.mint ?? m);
       if (f.kind === 'garbage') for (const entry of Object.values(body)) (entry as Record<string, unknown>).usdPrice = f.value;
+      if (f.kind === 'wrong-price') for (const entry of Object.values(body)) (entry as Record<string, unknown>).usdPrice = f.usd;
     }
     return { status: 200, body };
   }
@@ -294,7 +303,9 @@ export async function startJupiterEmulator(options: JupiterEmulatorOptions = {})
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/__emulator/')) return admin(req, res, url.pathname);
-    const path: EmulatorPath | undefined = url.pathname === '/price/v3' ? 'price' : url.pathname === '/swap/v1/quote' || url.pathname === '/v6/quote' ? 'quote' : undefined;
+    // Any prefix is accepted before the API path, as hosted plans put a token there.
+    const p = url.pathname;
+    const path: EmulatorPath | undefined = p.endsWith('/price/v3') ? 'price' : p.endsWith('/swap/v1/quote') || p.endsWith('/v6/quote') ? 'quote' : undefined;
     if (path === undefined || req.method !== 'GET') {
       send(res, 404, { error: 'not found' });
       return;

@@ -1,7 +1,8 @@
 /**
  * Prometheus series of the market layer, registered on the service's own registry (observability/
  * metrics.ts leaves room for modules to add theirs). Labels come from closed sets: the configured
- * endpoints and fixed outcome names.
+ * endpoints, by name (a label, or scheme://host[:port] without the path, which may hold a token), and
+ * fixed outcome names ('bad-answer' is a 200 refused as unusable or implausible).
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -32,7 +33,7 @@ export function createMarketMetrics(registry: Registry): MarketMetrics {
     registers,
   });
   const open = new Gauge({ name: 'pte_jupiter_circuit_open', help: '1 while an endpoint circuit is open or half-open', labelNames: ['endpoint'] as const, registers });
-  const rejected = new Counter({ name: 'pte_jupiter_rejected_prices_total', help: 'Price entries refused by validation (garbage upstream)', registers });
+  const rejected = new Counter({ name: 'pte_jupiter_rejected_prices_total', help: 'Price entries refused: garbage, or implausibly far from the last good price or another endpoint', registers });
   const hit = l2.labels('hit');
   const miss = l2.labels('miss');
   return {
