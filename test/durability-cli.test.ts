@@ -71,6 +71,21 @@ describe('pte replay', () => {
     }
   });
 
+  it('warns that a damaged whole last record may have been acknowledged, unlike an incomplete one', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'pte-cli-tail-'));
+    try {
+      const bytes = readFileSync(join(dir, segmentName(1)));
+      const last = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
+      bytes[last + 30] = (bytes[last + 30] ?? 0) ^ 0x01;
+      writeFileSync(join(bad, segmentName(1)), bytes);
+      const c = capture();
+      expect(await run(['replay', '--data-dir', bad], c.io)).toBe(0);
+      expect(c.err.join('\n')).toMatch(new RegExp(`ends with a damaged record at byte ${last} \\(sequence ${events.length}: checksum mismatch\\); it was written whole and may have been acknowledged`));
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a wrong command line with the usage', async () => {
     const c = capture();
     expect(await run(['export', '--format', 'xml'], c.io)).toBe(64);

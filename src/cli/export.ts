@@ -283,7 +283,9 @@ export async function runExport(cmd: ExportCommand, io: CliIo, deps: ExportDeps 
       { onProgress: (done, total) => progress(done, total, rows) },
     );
     await sink.end();
-    if (report.tornTail) io.err(`pte export: note: ${report.tornTail.segment} ends with an incomplete record (never acknowledged); it was skipped`);
+    const t = report.tornTail;
+    if (t?.complete) io.err(`pte export: warning: ${t.segment} ends with a damaged record (sequence ${t.seq}: ${t.reason}) that may have been acknowledged; it was skipped`);
+    else if (t) io.err(`pte export: note: ${t.segment} ends with an incomplete record (never acknowledged); it was skipped`);
     if (cmd.out !== undefined) io.err(`pte export: ${rows} trades written to ${cmd.out}`);
   } catch (e) {
     file?.destroy();

@@ -94,8 +94,14 @@ export async function runReplay(cmd: ReplayCommand, io: CliIo): Promise<number> 
   }
   const j = r.journal;
   io.out(`journal ${r.dir}: ${j.records} records in ${j.segments} segment${j.segments === 1 ? '' : 's'} (${mib(j.bytes)}), last sequence ${j.lastSeq}`);
-  if (j.tornTail) {
-    io.err(`pte replay: note: ${j.tornTail.segment} ends with an incomplete record at byte ${j.tornTail.offset} (${j.tornTail.reason}); it was never acknowledged and is ignored`);
+  const t = j.tornTail;
+  if (t?.complete) {
+    io.err(
+      `pte replay: warning: ${t.segment} ends with a damaged record at byte ${t.offset} (sequence ${t.seq}: ${t.reason}); it was written whole and may have been acknowledged. ` +
+        'It is not replayed; the service keeps its bytes in a quarantine file next to the segment when it starts.',
+    );
+  } else if (t) {
+    io.err(`pte replay: note: ${t.segment} ends with an incomplete record at byte ${t.offset} (${t.reason}); it was never acknowledged and is ignored`);
   }
   io.out('');
   io.out(

@@ -57,6 +57,13 @@ async function recovered(opened: { image: RecoveryImage; journal: FileJournal })
   return out;
 }
 
+/** A journal log that keeps every line with its level. */
+function captureLog(): { log: FileJournalOptions['log'] & object; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, msg, ...obj });
+  return { lines, log: { info: at('info'), warn: at('warn'), error: at('error') } };
+}
+
 const hashOf = (states: Iterable<{ state: PortfolioState }>): string => combinedStateHash([...states].map((p) => p.state));
 
 describe('file journal', () => {
@@ -283,6 +290,53 @@ describe('file journal', () => {
     await third.journal.close();
   });
 
+  it('keeps the bytes of a cut torn tail in a quarantine file next to the segment', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir);
+    for (const e of events.slice(0, 12)) await journal.append(e);
+    await journal.close();
+    const seg = join(dir, segmentName(1));
+    const whole = statSync(seg).size;
+    const partial = encodeRecord(13, encodeEvent(events[12] as LedgerEvent)).slice(0, 200);
+    writeFileSync(seg, partial, { flag: 'a' });
+    const logged = captureLog();
+
+    const again = await open(dir, { log: logged.log });
+    const quarantine = `${segmentName(1)}.quarantine-${whole}`;
+    expect(again.report.truncated).toMatchObject({ offset: whole, bytes: 200, complete: false, quarantine });
+    expect(readFileSync(join(dir, quarantine), 'utf8')).toBe(partial);
+    expect(logged.lines).toContainEqual(expect.objectContaining({ level: 'warn', quarantine, seq: 13 }));
+    await again.journal.close();
+  });
+
+  it('keeps a damaged complete last record (a flipped byte, not a torn write) in quarantine and reports it as an error', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir);
+    for (const e of events.slice(0, 12)) await journal.append(e);
+    await journal.close();
+    const seg = join(dir, segmentName(1));
+    const original = readFileSync(seg);
+    const lastStart = original.lastIndexOf(0x0a, original.length - 2) + 1;
+    const damaged = Buffer.from(original);
+    const at = lastStart + 40;
+    damaged[at] = (damaged[at] ?? 0) ^ 0x01;
+    writeFileSync(seg, damaged);
+    const logged = captureLog();
+
+    const again = await open(dir, { log: logged.log });
+    const quarantine = `${segmentName(1)}.quarantine-${lastStart}`;
+    expect(again.report.lastSeq).toBe(11);
+    expect(again.report.truncated).toMatchObject({ offset: lastStart, complete: true, seq: 12, quarantine, reason: 'checksum mismatch' });
+    // The record's bytes, exactly as found, are kept for the operator.
+    expect(readFileSync(join(dir, quarantine))).toEqual(damaged.subarray(lastStart));
+    expect(logged.lines).toContainEqual(expect.objectContaining({ level: 'error', seq: 12, quarantine, segment: segmentName(1) }));
+    await again.journal.close();
+    // The offline reader names it as damaged, not as a torn write that was never acknowledged.
+    writeFileSync(seg, damaged);
+    const report = await readJournal(dir, tokens, () => undefined);
+    expect(report.tornTail).toMatchObject({ offset: lastStart, complete: true, seq: 12 });
+  });
+
   it('refuses to start on damage in the middle, naming the file and the byte', async () => {
     const dir = tempDir();
     const { journal } = await open(dir);
@@ -292,7 +346,7 @@ describe('file journal', () => {
     const text = readFileSync(seg, 'utf8');
     const lines = text.split('\n');
     const at = Buffer.byteLength(lines.slice(0, 5).join('\n')) + 1; // start of record 6
-    lines[5] = (lines[5] ?? '').replace('"kind":"trade"', '"kind":"trado"');
+    lines[5] = (lines[5] ?? '').replace('"event":{', '"event": {'); // every record has it, whatever its kind
     writeFileSync(seg, lines.join('\n'));
 
     const err = await open(dir).catch((e: unknown) => e);

@@ -14,25 +14,32 @@
  * - History: the trade index (trade-index.ts) says where each trade since its portfolio's last reset
  *   is in the segments; findTrade and listTrades read trades back from there, the most recent ones
  *   from a small cache. Nothing else of a trade stays in memory once it is durable.
- * - Start-up (openFileJournal): the latest valid snapshot, then the records after it. A torn tail (a
- *   partial or corrupt last record with nothing valid after it: what a crash mid-write leaves) is cut
- *   back to the last valid record and reported; damage with valid records after it, a gap in the
- *   sequence, or a record that does not decode refuses to start (JournalCorruptError).
+ * - Start-up (openFileJournal): the directory's LOCK (dir-lock.ts: one owner, created atomically,
+ *   released only by its owner, a dead owner's lock taken over by exactly one starter), the latest
+ *   valid snapshot, then the records after it. A bad last record with nothing valid after it is cut
+ *   back to the last valid record, its bytes first copied to `<segment>.quarantine-<offset>`: an
+ *   incomplete line (what a crash mid-write leaves, never acknowledged) is a WARN; a whole line that
+ *   fails its check (damaged since written, maybe acknowledged) an ERROR naming its sequence and the
+ *   quarantine file. Damage with valid records after it, a gap in the sequence, a record that does
+ *   not decode, or a segment the trade index refers to that is missing or short refuses to start
+ *   (JournalCorruptError): the service does not serve a journal that lost acknowledged trades.
  */
-import { mkdir, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { TokenRegistry } from '../domain/tokens.js';
 import type { TradeHistory } from '../executor/ports.js';
 import { eventFromJson, encodeEvent } from './codec.js';
+import { acquireDirLock, type DirLock, type LockStep } from './dir-lock.js';
 import { syncDir } from './fs-util.js';
 import { createImageBuilder, type ImageBuilder, type RecoveryImage } from './image.js';
 import { encodeRecord, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
 import { readSnapshot, snapshotNames, writeSnapshot } from './snapshot.js';
 import { createTradeHistory, createTradeReader, type TradeReader } from './trade-history.js';
-import type { TradeRef } from './trade-index.js';
+import type { TradeIndex, TradeRef } from './trade-index.js';
 
 export { JournalCorruptError } from './segment.js';
+export { JournalLockedError } from './dir-lock.js';
 
 /** What the journal reports to metrics; observability/metrics.ts implements it with prom-client. */
 export interface JournalMetricsSink {
@@ -53,9 +60,11 @@ export interface JournalLog {
 export interface JournalIo {
   write(fh: FileHandle, data: Buffer): Promise<void>;
   datasync(fh: FileHandle): Promise<void>;
+  /** Called before each step on the LOCK file; tests delay it to widen race windows (a slow disk). */
+  lockPause?(step: LockStep): Promise<void>;
 }
 
-const realIo: JournalIo = {
+export const fileJournalIo: JournalIo = {
   async write(fh, data) {
     let done = 0;
     while (done < data.length) done += (await fh.write(data, done, data.length - done)).bytesWritten;
@@ -80,6 +89,20 @@ export interface FileJournalOptions {
   readonly now?: () => number;
 }
 
+/** A bad tail cut off at start-up. */
+export interface TruncatedTail {
+  readonly segment: string;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly reason: string;
+  /** The sequence number the first cut record would have had. */
+  readonly seq: number;
+  /** A whole record that fails its check (damaged since written, maybe acknowledged), not a torn write. */
+  readonly complete: boolean;
+  /** The file next to the segment that holds the cut bytes, as they were. */
+  readonly quarantine: string;
+}
+
 /** What start-up found and did; logged by the app and returned for tests. */
 export interface RecoveryReport {
   readonly dir: string;
@@ -92,8 +115,8 @@ export interface RecoveryReport {
   /** The last sequence number in the journal. */
   readonly lastSeq: number;
   readonly segments: number;
-  /** A torn tail that was cut off, if any. */
-  readonly truncated: { readonly segment: string; readonly offset: number; readonly bytes: number; readonly reason: string } | undefined;
+  /** A bad tail that was cut off, if any, and the file its bytes were kept in. */
+  readonly truncated: TruncatedTail | undefined;
   readonly portfolios: number;
   readonly startupMs: number;
 }
@@ -129,12 +152,6 @@ export class JournalUnavailableError extends Error {
   override readonly name = 'JournalUnavailableError';
 }
 
-/** Another live process holds the data directory. */
-export class JournalLockedError extends Error {
-  override readonly name = 'JournalLockedError';
-}
-
-const LOCK_FILE = 'LOCK';
 const DEFAULT_SNAPSHOT_EVERY = 10_000;
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_TRADE_CACHE = 4_096;
@@ -148,31 +165,6 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** One writer per directory: a LOCK file with the owner's pid; a dead owner's lock is taken over. */
-async function acquireLock(dir: string): Promise<string> {
-  const path = join(dir, LOCK_FILE);
-  try {
-    const owner = Number((await readFile(path, 'utf8')).trim());
-    if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-      throw new JournalLockedError(`the data directory ${dir} is in use by process ${owner}; one executor per data directory`);
-    }
-  } catch (err) {
-    if (err instanceof JournalLockedError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await writeFile(path, `${process.pid}\n`);
-  return path;
-}
-
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -183,15 +175,16 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
   const t0 = performance.now();
   const { dir, tokens, log } = options;
   const now = options.now ?? Date.now;
-  const io = options.io ?? realIo;
+  const io = options.io ?? fileJournalIo;
   const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
   const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
   await mkdir(dir, { recursive: true });
-  const lockPath = await acquireLock(dir);
+  const pause = io.lockPause?.bind(io);
+  const lock = await acquireDirLock(dir, { now, ...(pause ? { pause } : {}) });
   try {
     const names = await readdir(dir);
-    // Leftovers of a snapshot interrupted by a crash.
-    for (const n of names) if (n.startsWith('snapshot-') && n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
+    // Leftovers of a snapshot or a quarantine copy interrupted by a crash.
+    for (const n of names) if ((n.startsWith('snapshot-') || n.includes(QUARANTINE)) && n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
 
     // 1. The newest snapshot that reads back whole.
     let base: RecoveryImage = { seq: 0, portfolios: new Map() };
@@ -251,23 +244,33 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
               'Refusing to start rather than lose or reorder acknowledged trades; inspect with `pte replay --data-dir`, restore the file from a backup, or move the data directory aside.',
           );
         }
-        const bytes = buf.length - scan.bad.offset;
+        // Keep the bytes before cutting them: a whole record that fails its check was written
+        // completely and may have been acknowledged, so the operator must be able to look at it.
+        const { offset, reason, complete } = scan.bad;
+        const bytes = buf.length - offset;
+        const quarantine = await quarantineTail(dir, seg.name, offset, buf.subarray(offset));
         const fh = await open(path, 'r+');
         try {
-          await fh.truncate(scan.bad.offset);
+          await fh.truncate(offset);
           await fh.sync();
         } finally {
           await fh.close();
         }
-        truncated = { segment: seg.name, offset: scan.bad.offset, bytes, reason: scan.bad.reason };
-        log?.warn({ segment: seg.name, offset: scan.bad.offset, bytes, reason: scan.bad.reason, last_seq: lastSeq }, 'journal: torn tail cut back to the last valid record');
+        truncated = { segment: seg.name, offset, bytes, reason, seq: lastSeq + 1, complete, quarantine };
+        const fields = { segment: seg.name, offset, bytes, reason, seq: lastSeq + 1, quarantine, last_seq: lastSeq };
+        if (complete) {
+          log?.error(fields, 'journal: the last record is damaged (whole, but it fails its check): it may have been acknowledged; cut from the journal and kept in the quarantine file for inspection');
+        } else log?.warn(fields, 'journal: torn tail cut back to the last valid record; its bytes are kept in the quarantine file');
       }
     }
     if (lastSeq < base.seq) {
       throw new JournalCorruptError(`journal in ${dir} ends at sequence ${lastSeq} but the snapshot is at ${base.seq}: records are missing; refusing to start`);
     }
+    // 3. Every trade the index serves (each portfolio's since its last reset) must be readable: a
+    // segment before the snapshot is not read above, so check that each one referred to is there.
+    await checkIndexedSegments(dir, builder.index, base.seq);
 
-    // 3. Append to the last segment, or start the first one.
+    // 4. Append to the last segment, or start the first one.
     const last = segments.at(-1);
     const activeName = last ? last.name : segmentName(lastSeq + 1);
     const fh = await open(join(dir, activeName), 'a');
@@ -287,11 +290,81 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
     };
     const reader = createTradeReader(dir, tokens, options.tradeCache ?? DEFAULT_TRADE_CACHE);
     const activeFirstSeq = last ? last.firstSeq : lastSeq + 1;
-    const journal = createWriter({ dir, fh, size, activeFirstSeq, lastSeq, snapshotSeq: base.seq, builder, reader, snapshotEvery, segmentBytes, io, now, lockPath, options });
+    const journal = createWriter({ dir, fh, size, activeFirstSeq, lastSeq, snapshotSeq: base.seq, builder, reader, snapshotEvery, segmentBytes, io, now, lock, options });
     return { journal, image, report };
   } catch (err) {
-    await rm(lockPath, { force: true });
+    await lock.release().catch(() => false); // the refusal matters more than a failed cleanup
     throw err;
+  }
+}
+
+/**
+ * Refuses to start (JournalCorruptError) when a segment file that the trade index refers to is
+ * missing or shorter than the records it should hold: the service would answer SERVING, then fail
+ * ListTrades and duplicate requests for those trades. Costs one pass over the index (40 bytes a
+ * trade, in typed arrays) and one stat per segment referred to.
+ */
+async function checkIndexedSegments(dir: string, index: TradeIndex, snapshotSeq: number): Promise<void> {
+  const need = new Map<number, { end: number; trades: number; portfolios: Set<string> }>();
+  for (const [portfolioId, list] of index.entries()) {
+    for (let i = 0; i < list.count; i++) {
+      const ref = list.at(i);
+      let n = need.get(ref.segment);
+      if (!n) {
+        n = { end: 0, trades: 0, portfolios: new Set() };
+        need.set(ref.segment, n);
+      }
+      n.end = Math.max(n.end, ref.offset + ref.length);
+      n.trades++;
+      n.portfolios.add(portfolioId);
+    }
+  }
+  for (const [segment, n] of [...need].sort((a, b) => a[0] - b[0])) {
+    const name = segmentName(segment);
+    const size = await stat(join(dir, name)).then(
+      (s) => s.size,
+      (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      },
+    );
+    if (size !== undefined && size >= n.end) continue;
+    const which = `${n.trades} trade${n.trades === 1 ? '' : 's'} of portfolio${n.portfolios.size === 1 ? '' : 's'} ${[...n.portfolios].sort().join(', ')}`;
+    const problem = size === undefined ? `${name} is missing, but the trade index refers to ${which}` : `${name} is shorter than the trades it holds (${size} bytes, the trade index refers to ${which} up to byte ${n.end})`;
+    throw new JournalCorruptError(
+      `journal in ${dir}: ${problem} (index${snapshotSeq > 0 ? ` of the snapshot at sequence ${snapshotSeq}` : ''}); ` +
+        'refusing to start rather than serve a history that lost acknowledged trades. Restore the file from a backup, or move the data directory aside.',
+    );
+  }
+}
+
+const QUARANTINE = '.quarantine-';
+
+/**
+ * Copies a bad tail to `<segment>.quarantine-<offset>` (fsynced, then renamed into place and the
+ * directory synced) and returns that name. A file of that name with other bytes (an earlier incident
+ * at the same offset) is kept: the copy then gets a `-2`, `-3`, ... suffix.
+ */
+async function quarantineTail(dir: string, segment: string, offset: number, bytes: Buffer): Promise<string> {
+  for (let n = 1; ; n++) {
+    const name = `${segment}${QUARANTINE}${offset}${n === 1 ? '' : `-${n}`}`;
+    const existing = await readFile(join(dir, name)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (existing?.equals(bytes)) return name; // kept already, by a start-up that stopped before cutting
+    if (existing) continue;
+    const tmp = join(dir, `${name}.tmp`);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(dir, name));
+    await syncDir(dir);
+    return name;
   }
 }
 
@@ -314,7 +387,7 @@ interface WriterInit {
   readonly segmentBytes: number;
   readonly io: JournalIo;
   readonly now: () => number;
-  readonly lockPath: string;
+  readonly lock: DirLock;
   readonly options: FileJournalOptions;
 }
 
@@ -495,7 +568,7 @@ function createWriter(init: WriterInit): FileJournal {
       while (flushing) await flushing;
       while (snapshotting) await snapshotting;
       await fh.close().catch(() => undefined);
-      await rm(init.lockPath, { force: true });
+      if (!(await init.lock.release())) log?.warn({ lock: init.lock.path }, 'journal: LOCK no longer holds this process\'s record; left in place');
     },
   };
 }

@@ -1,8 +1,14 @@
 /**
  * Reads a journal directory from its first record, read-only, for `pte replay` and `pte export`.
  * Every record is checked (checksum, sequence, decoding); snapshots are ignored, since the point is
- * to rebuild from the records alone. Damage in the middle throws JournalCorruptError; a torn tail is
- * reported, not cut (the service may be writing it, and cutting is start-up's job).
+ * to rebuild from the records alone. Damage in the middle throws JournalCorruptError; a bad last
+ * record is reported, not cut (the service may be writing it, and cutting is start-up's job).
+ *
+ * It takes no lock and writes nothing (no file is created, truncated or renamed), so it may run while
+ * a server owns the directory. What it then sees is a prefix of the journal: segments are only
+ * appended to and never deleted, a record is one line, so every record acknowledged before a segment
+ * is read is in what it reads; a line being written at that moment shows as an incomplete last record
+ * and is left out.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,8 +24,12 @@ export interface JournalReadReport {
   readonly lastSeq: number;
   readonly segments: number;
   readonly bytes: number;
-  /** An incomplete or corrupt last record: ignored here, cut back by the next start-up. */
-  readonly tornTail: { readonly segment: string; readonly offset: number; readonly reason: string } | undefined;
+  /**
+   * A bad last record: ignored here; the next start-up cuts it and keeps its bytes in a quarantine
+   * file. `complete`: a whole record that fails its check (damaged since written, so it may have been
+   * acknowledged), not an incomplete write. `seq`: the sequence number it would have had.
+   */
+  readonly tornTail: { readonly segment: string; readonly offset: number; readonly reason: string; readonly complete: boolean; readonly seq: number } | undefined;
 }
 
 export interface ReadJournalOptions {
@@ -78,7 +88,7 @@ export async function readJournal(
           `journal in ${dir} is corrupt in the middle: ${seg.name} at byte ${scan.bad.offset} (after sequence ${lastSeq}): ${scan.bad.reason}, and valid records follow`,
         );
       }
-      tornTail = { segment: seg.name, offset: scan.bad.offset, reason: scan.bad.reason };
+      tornTail = { segment: seg.name, offset: scan.bad.offset, reason: scan.bad.reason, complete: scan.bad.complete, seq: lastSeq + 1 };
     }
     done += sizes[i] ?? 0;
     options.onProgress?.(done, total);

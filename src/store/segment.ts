@@ -57,6 +57,12 @@ export interface BadRecord {
   readonly reason: string;
   /** A valid record follows the bad one: this is damage in the middle, not a torn tail. */
   readonly validAfter: boolean;
+  /**
+   * The bad line is whole (it ends with its newline): a record that was written completely and is
+   * damaged since (a flipped bit), which may have been acknowledged. false: an incomplete last line,
+   * what a crash in the middle of a write leaves, never acknowledged.
+   */
+  readonly complete: boolean;
 }
 
 export interface SegmentScan {
@@ -98,13 +104,13 @@ export function scanSegment(buf: Buffer, expectedFirstSeq: number): SegmentScan 
   let expected = expectedFirstSeq;
   while (offset < buf.length) {
     const nl = buf.indexOf(NEWLINE, offset);
-    if (nl === -1) return { records, bad: { offset, reason: 'incomplete last record (no newline)', validAfter: false } };
+    if (nl === -1) return { records, bad: { offset, reason: 'incomplete last record (no newline)', validAfter: false, complete: false } };
     const line = checkLine(buf, offset, nl);
     let reason: string | undefined;
     if (!line.ok) reason = line.reason;
     else if (line.seq !== expected) reason = `sequence ${line.seq} where ${expected} was expected`;
     if (reason !== undefined || !line.ok) {
-      return { records, bad: { offset, reason: reason ?? 'bad record', validAfter: anyValidLineAfter(buf, nl + 1) } };
+      return { records, bad: { offset, reason: reason ?? 'bad record', validAfter: anyValidLineAfter(buf, nl + 1), complete: true } };
     }
     records.push({ seq: line.seq, event: line.event, offset, end: nl + 1 });
     expected++;

@@ -61,11 +61,20 @@ export function createTradeReader(dir: string, tokens: TokenRegistry, cacheSize:
   async function readRecords(segment: number, refs: readonly TradeRef[]): Promise<Map<string, Trade>> {
     const name = segmentName(segment);
     const out = new Map<string, Trade>();
-    const fh = await open(join(dir, name), 'r');
+    // What reaches a client names the segment file and the trade, never a path on the server.
+    const unreadable = (err: unknown, ref: TradeRef | undefined): JournalCorruptError =>
+      new JournalCorruptError(
+        `journal segment ${name} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'read error'})${ref ? `: the trade with portfolio sequence ${ref.sequence} at byte ${ref.offset}` : ''}`,
+      );
+    const fh = await open(join(dir, name), 'r').catch((err: unknown) => {
+      throw unreadable(err, refs[0]);
+    });
     try {
       for (const ref of refs) {
         const buf = Buffer.alloc(ref.length);
-        const { bytesRead } = await fh.read(buf, 0, ref.length, ref.offset);
+        const { bytesRead } = await fh.read(buf, 0, ref.length, ref.offset).catch((err: unknown) => {
+          throw unreadable(err, ref);
+        });
         const where = `${name} at byte ${ref.offset}`;
         if (bytesRead !== ref.length || buf[ref.length - 1] !== 0x0a) throw new JournalCorruptError(`journal record ${where}: short read`);
         const line = checkLine(buf, 0, ref.length - 1);
