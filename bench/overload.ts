@@ -8,12 +8,14 @@
  *
  *   npm run build && node dist/bench/overload.js
  *   node dist/bench/overload.js --soak 600     (10 minutes at a steady rate; heap and RSS every 30 s)
+ *   node dist/bench/overload.js --silent-streams 2000   (StreamTrades readers that never read: memory, trades/s)
  *
  * Env: PTE_OVERLOAD_RATES (default "500,1000,2000,4000,8000"), PTE_OVERLOAD_SECONDS (per step, 5),
  * PTE_OVERLOAD_MAX_IN_FLIGHT (server.maxInFlight; default 64, the soak 256),
  * PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS (server.maxEventLoopDelayMs; default 50, the soak 0 = the service's default),
  * PTE_OVERLOAD_PIN=0 (no CPU pinning), PTE_OVERLOAD_CLIENT=grpc-js (send through grpc-js instead of
- * bare HTTP/2), PTE_SOAK_RATE (default 500/s).
+ * bare HTTP/2), PTE_SOAK_RATE (default 500/s), PTE_OVERLOAD_MAX_STREAMS (server.maxStreams; unset =
+ * the service's default), PTE_SILENT_TRADES (trades per phase of --silent-streams, default 1,000).
  *
  * The server runs in a child process (this file with --server); traffic goes to 127.0.0.1 only. With
  * `taskset` and at least two CPUs the stepped run pins the server to one CPU and this load generator
@@ -49,8 +51,13 @@ async function serve(): Promise<void> {
   const { configSchema } = await import('../src/config/schema.js');
   const { silentLogger } = await import('../src/observability/logger.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'pte-overload-'));
-  // Both set by main().
-  const server = { maxInFlight: Number(process.env.PTE_OVERLOAD_MAX_IN_FLIGHT), maxEventLoopDelayMs: Number(process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS) };
+  // Both set by main(); the stream bound only when asked for.
+  const maxStreams = process.env.PTE_OVERLOAD_MAX_STREAMS;
+  const server = {
+    maxInFlight: Number(process.env.PTE_OVERLOAD_MAX_IN_FLIGHT),
+    maxEventLoopDelayMs: Number(process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS),
+    ...(maxStreams === undefined ? {} : { maxStreams: Number(maxStreams) }),
+  };
   const app = await startApp(
     configSchema.parse({ dataDir, grpc: { port: 0 }, metrics: { port: 0 }, server, journal: { snapshotEvery: 50_000 } }),
     { logger: silentLogger() },
@@ -58,7 +65,10 @@ async function serve(): Promise<void> {
   process.send?.({ port: app.grpcPort });
   process.on('disconnect', () => process.exit(1));
   process.on('message', (m) => {
-    if (m === 'mem') {
+    if (m === 'mem' || m === 'mem-gc') {
+      // --silent-streams runs the server with --expose-gc, so heap figures are live data, not garbage.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (m === 'mem-gc' && gc) gc();
       const u = process.memoryUsage();
       const j = app.journal?.stats();
       process.send?.({ mem: { heapUsed: u.heapUsed, rss: u.rss, indexedTrades: j?.indexedTrades ?? 0, indexBytes: j?.indexBytes ?? 0, syncMaxUs: j?.syncMaxUs ?? 0 } });
@@ -259,11 +269,18 @@ async function openLoop(send: Send, rate: number, seconds: number, onError?: (e:
 async function main(): Promise<void> {
   const soakIndex = process.argv.indexOf('--soak');
   const soakSeconds = soakIndex >= 0 ? Number(process.argv[soakIndex + 1] ?? '600') : 0;
+  const silentIndex = process.argv.indexOf('--silent-streams');
+  const silentStreams = silentIndex >= 0 ? Number(process.argv[silentIndex + 1] ?? '2000') : 0;
   const placement = soakSeconds > 0 ? undefined : choosePlacement(process.env.PTE_OVERLOAD_PIN !== '0');
   if (placement) process.stderr.write(`overload: ${placement.description}\n`);
-  const maxInFlight = process.env.PTE_OVERLOAD_MAX_IN_FLIGHT ?? (soakSeconds > 0 ? '256' : '64');
-  const loopDelay = process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (soakSeconds > 0 ? '0' : '50');
-  const pinned = placement?.serverCpu === undefined ? {} : { execPath: 'taskset', execArgv: ['-c', String(placement.serverCpu), process.execPath, ...process.execArgv] };
+  // --silent-streams measures the service as configured by default: no shedding, the default bound.
+  const maxInFlight = process.env.PTE_OVERLOAD_MAX_IN_FLIGHT ?? (silentStreams > 0 ? '2048' : soakSeconds > 0 ? '256' : '64');
+  const loopDelay = process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (soakSeconds > 0 || silentStreams > 0 ? '0' : '50');
+  const nodeArgs = silentStreams > 0 ? [...process.execArgv, '--expose-gc'] : process.execArgv;
+  const pinned =
+    placement?.serverCpu === undefined
+      ? { execArgv: nodeArgs }
+      : { execPath: 'taskset', execArgv: ['-c', String(placement.serverCpu), process.execPath, ...nodeArgs] };
   const child = fork(fileURLToPath(import.meta.url), ['--server'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, PTE_OVERLOAD_MAX_IN_FLIGHT: maxInFlight, PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: loopDelay },
@@ -273,7 +290,7 @@ async function main(): Promise<void> {
     child.once('message', (msg) => resolve((msg as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const mem = (): Promise<Mem> =>
+  const mem = (kind: 'mem' | 'mem-gc' = 'mem'): Promise<Mem> =>
     new Promise((resolve) => {
       const on = (msg: unknown): void => {
         const m = (msg as { mem?: Mem }).mem;
@@ -283,7 +300,7 @@ async function main(): Promise<void> {
         }
       };
       child.on('message', on);
-      child.send('mem');
+      child.send(kind);
     });
   const client = createExecutorClient(`127.0.0.1:${port}`);
   await client.waitForReady(5_000);
@@ -292,7 +309,9 @@ async function main(): Promise<void> {
   // Warm-up: JIT, price cache, portfolios.
   await openLoop(grpcSender(client.grpcClient), 300, 2);
 
-  if (soakSeconds > 0) {
+  if (silentStreams > 0) {
+    await silentStreamsRun(port, client.grpcClient, silentStreams, mem);
+  } else if (soakSeconds > 0) {
     const rate = Number(process.env.PTE_SOAK_RATE ?? '500');
     const errorsSeen: string[] = [];
     const samples: { t: number; mem: Mem; p99Us: number; errors: number; exhausted: number }[] = [];
@@ -361,6 +380,92 @@ async function main(): Promise<void> {
   client.close();
   child.send('stop');
   await new Promise((r) => child.once('exit', r));
+}
+
+/** `count` trades in a closed loop, 16 at a time, over grpc-js (as a strategy would send them); trades/s. */
+async function closedLoop(client: Client, count: number, offset: number): Promise<{ perSec: number; errors: number }> {
+  const send = grpcSender(client);
+  let next = 0;
+  let errors = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const k = offset + i;
+        // k % 16 picks the portfolio, so each portfolio alternates BUY and SELL on its own count.
+        const o = await new Promise<Outcome>((resolve) => send(benchTrade(Math.floor(k / 16), `ovl-${k % 16}`, false), resolve));
+        if (o.code !== status.OK) errors++;
+      }
+    }),
+  );
+  return { perSec: count / ((performance.now() - start) / 1000), errors };
+}
+
+/** One StreamTrades call over bare HTTP/2 that never reads (paused: no window updates). */
+function silentStream(session: ClientHttp2Session, portfolioId: string): { readonly refused: () => boolean; close: () => void } {
+  const m = executorMethods().StreamTrades;
+  const body = m.requestSerialize({ portfolioId });
+  const frame = Buffer.alloc(5 + body.length);
+  frame.writeUInt32BE(body.length, 1);
+  body.copy(frame, 5);
+  let refused = false;
+  const stream = session.request({ ':method': 'POST', ':path': m.path, 'content-type': 'application/grpc', te: 'trailers' });
+  stream.pause();
+  stream.on('response', (h: IncomingHttpHeaders) => {
+    // A trailers-only answer: the server refused the stream (RESOURCE_EXHAUSTED past server.maxStreams).
+    if (h['grpc-status'] !== undefined && h['grpc-status'] !== '0') refused = true;
+  });
+  stream.on('error', () => undefined);
+  stream.end(frame);
+  return { refused: () => refused, close: () => stream.close() };
+}
+
+/**
+ * StreamTrades readers that never read: trades/s and server memory without them, then with `count`
+ * of them open on the traded portfolios (spread over 8 connections). What the stream bound refuses
+ * is counted; each open one is a reader the server must not buffer for without bound.
+ */
+async function silentStreamsRun(port: number, client: Client, count: number, mem: (kind: 'mem' | 'mem-gc') => Promise<Mem>): Promise<void> {
+  const trades = Number(process.env.PTE_SILENT_TRADES ?? '1000');
+  const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
+  process.stderr.write(`silent streams: ${trades} trades without readers ...\n`);
+  const before = await mem('mem-gc');
+  const base = await closedLoop(client, trades, 0);
+  const afterBase = await mem('mem');
+  const sessions = Array.from({ length: 8 }, () => connect(`http://127.0.0.1:${port}`, { maxSessionMemory: 1_000 }));
+  for (const s of sessions) s.on('error', (e: Error) => process.stderr.write(`silent streams: HTTP/2 session error: ${e.message}\n`));
+  const streams = Array.from({ length: count }, (_, i) => silentStream(sessions[i % sessions.length] as ClientHttp2Session, `ovl-${i % 16}`));
+  await new Promise((r) => setTimeout(r, 1_000));
+  const refused = streams.filter((s) => s.refused()).length;
+  const opened = await mem('mem-gc');
+  process.stderr.write(`silent streams: ${count - refused} open, ${refused} refused; ${trades} trades ...\n`);
+  const loaded = await closedLoop(client, trades, trades);
+  const afterLoaded = await mem('mem');
+  const settled = await mem('mem-gc');
+  for (const s of streams) s.close();
+  for (const s of sessions) s.close();
+  const row = (what: string, open: string, m: Mem, perSec: string): string[] => [what, open, mb(m.heapUsed), mb(m.rss), perSec];
+  console.log(
+    `\nSilent StreamTrades readers: ${count} asked for, ${count - refused} open, ${refused} refused RESOURCE_EXHAUSTED ` +
+      `(server.maxStreams ${process.env.PTE_OVERLOAD_MAX_STREAMS ?? 'default'}); ${trades} trades per phase, closed loop, 16 at a time, grpc-js client\n`,
+  );
+  console.log(
+    table(
+      ['phase', 'open streams', 'heap MiB', 'RSS MiB', 'trades/s'],
+      [
+        row('start (after GC)', '0', before, '-'),
+        row(`after ${trades} trades, no streams`, '0', afterBase, base.perSec.toFixed(0)),
+        row('streams opened (after GC)', String(count - refused), opened, '-'),
+        row(`after ${trades} trades with the streams`, String(count - refused), afterLoaded, loaded.perSec.toFixed(0)),
+        row('end (after GC)', String(count - refused), settled, '-'),
+      ],
+    ),
+  );
+  const rssGrowth = settled.rss - afterBase.rss;
+  console.log(
+    `\nRSS growth with the streams: ${mb(Math.max(afterLoaded.rss, settled.rss) - afterBase.rss)} MiB (peak after the loaded phase vs the unloaded one; ${mb(rssGrowth)} after GC); ` +
+      `trades/s ${((100 * loaded.perSec) / base.perSec).toFixed(0)} % of the rate without them; errors ${base.errors + loaded.errors}`,
+  );
 }
 
 if (process.argv.includes('--server')) await serve();

@@ -299,6 +299,9 @@ describe('hostile input over the wire', () => {
     const t0 = performance.now();
     const samples = fc.sample(request, { numRuns: RUNS, seed: SEED });
     console.log(`fuzz: generated ${samples.length} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // Both exist before the run (reads never create a portfolio), so the bad one has a state hash to keep.
+    await s.client.resetPortfolio(BAD_PORTFOLIO, {});
+    await s.client.resetPortfolio(MIXED_PORTFOLIO, {});
     const badBefore = await s.client.getPortfolio(BAD_PORTFOLIO);
     const mixedBefore = await s.client.getPortfolio(MIXED_PORTFOLIO);
 

@@ -123,7 +123,7 @@ describe('executeTrade', () => {
   it('a trade booked whose answer then failed is not booked again on retry', async () => {
     const prices = fixedPrices({ SOL: '150', USDC: '1' });
     const { executor, journal } = testExecutor({ prices });
-    await executor.getPortfolio('');
+    await executor.resetPortfolio('', {}); // the portfolio exists, so the trade's lookups are its own
     const req = buy();
     // Valuing the portfolio after booking fails once (the third price lookup of the trade).
     const real = prices.getUsdPrices.bind(prices);
@@ -232,6 +232,17 @@ describe('executeTrade', () => {
     expect((await executor.getPortfolio('b')).tradeCount).toBe(1);
     expect(await code(executor.resetPortfolio('a', { NOPE: '1' }))).toBe('TOKEN_NOT_FOUND');
     expect(await code(executor.resetPortfolio('a', { SOL: '-1' }))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('reads never create a portfolio; concurrent first trades create it once and book every trade', async () => {
+    const { executor, journal } = testExecutor();
+    const fresh = await executor.getPortfolio('new');
+    expect([fresh.tradeCount, fresh.updatedAtMs, fresh.stateHash]).toEqual([0, 0, undefined]);
+    await executor.listTrades('new', 0, '');
+    expect(journal.events).toHaveLength(0);
+    await Promise.all(Array.from({ length: 5 }, () => executor.executeTrade(buy({ portfolioId: 'new', amount: '0.1' }))));
+    expect(journal.events.map((e) => e.kind)).toEqual(['portfolio_created', 'trade', 'trade', 'trade', 'trade', 'trade']);
+    expect((await executor.getPortfolio('new')).tradeCount).toBe(5);
   });
 
   it('streams booked trades to subscribers, also when subscribed before the portfolio existed', async () => {

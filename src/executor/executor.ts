@@ -45,6 +45,11 @@ export interface ExecutorOptions {
    * duplicate gets the original trade from the journal with the portfolio as it is now. Default 1,024.
    */
   readonly resultCache?: number;
+  /**
+   * Portfolios held at most: a trade or reset that would create one more is refused (PORTFOLIO_LIMIT)
+   * before anything is written. Restored portfolios count but are never dropped. Default: no limit.
+   */
+  readonly maxPortfolios?: number;
 }
 
 /** A portfolio as recovered from the journal. */
@@ -95,6 +100,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   /** StreamTrades listeners per portfolio; kept apart so one may subscribe before the portfolio exists. */
   const subscribers = new Map<string, Set<(t: Trade) => void>>();
   const sol = tokens.sol;
+  const maxPortfolios = options.maxPortfolios ?? Infinity;
+  /** Portfolios being created (their first event handed to the journal, not yet durable): they count toward the cap. */
+  const creating = new Set<string>();
 
   for (const [id, p] of options.restored ?? []) portfolios.set(id, { state: p.state, pending: p.state });
 
@@ -179,25 +187,49 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return { entry: target, durable };
   }
 
-  /** Books an event and waits until it is durable (portfolio creation and reset, which are rare). */
-  async function commit(entry: PortfolioEntry | undefined, event: LedgerEvent): Promise<PortfolioEntry> {
-    const booked = book(entry, event);
-    await booked.durable;
-    return booked.entry;
+  /** The event that creates a portfolio with its configured starting balances, valued at current prices. */
+  async function creationEvent(portfolioId: string): Promise<LedgerEvent> {
+    const balances = await startingBalances(options.startingBalances(portfolioId), 'starting_balances');
+    return { kind: 'portfolio_created', portfolioId, atMs: now(), balances };
   }
 
-  /** The portfolio, created with its starting balances on first use. Call inside the portfolio's lock. */
-  async function ensurePortfolio(portfolioId: string): Promise<PortfolioEntry> {
-    const existing = portfolios.get(portfolioId);
-    if (existing) return existing;
-    const balances = await startingBalances(options.startingBalances(portfolioId), 'starting_balances');
-    return commit(undefined, { kind: 'portfolio_created', portfolioId, atMs: now(), balances });
+  /**
+   * Counts a portfolio about to be created toward portfolios.max, or refuses it. Call inside the
+   * portfolio's lock, for an id not in `portfolios`; the slot is given back by `booked` (kept once
+   * the creation is durable, when the portfolio is in `portfolios`) or by `abandon`.
+   */
+  function reserveCreation(portfolioId: string): { booked: (durable: Promise<void>) => void; abandon: () => void } {
+    const held = portfolios.size + creating.size;
+    if (held >= maxPortfolios) {
+      throw new ExecutorError(
+        'PORTFOLIO_LIMIT',
+        `portfolio_id: this server holds ${held} portfolios, the most allowed (portfolios.max); trade in or reset an existing portfolio`,
+        { field: 'portfolio_id' },
+      );
+    }
+    creating.add(portfolioId);
+    const abandon = (): void => {
+      creating.delete(portfolioId);
+    };
+    return { booked: (durable) => void durable.then(abandon, abandon), abandon };
   }
 
   async function valuate(state: PortfolioState): Promise<PortfolioSummary> {
     const held = [...state.positions.entries()].filter(([, p]) => p.amount > 0n).map(([m]) => m);
     const { map } = held.length > 0 ? await usdPrices(held) : { map: new Map<Mint, UsdPrice>() };
     return { ...summarize(state, tokens, map, prices.sourceName), stateHash: portfolioStateHash(state) };
+  }
+
+  /**
+   * What a portfolio that does not exist yet would start with, valued now, without creating it: its
+   * configured starting balances, no trades, no update time and no state hash (nothing is journaled).
+   */
+  async function notYetCreated(portfolioId: string): Promise<PortfolioSummary> {
+    const balances = await startingBalances(options.startingBalances(portfolioId), 'starting_balances');
+    const state = applyEvent(undefined, { kind: 'portfolio_created', portfolioId, atMs: 0, balances }, sol);
+    const held = balances.filter((b) => b.amount > 0n).map((b) => b.mint);
+    const { map } = held.length > 0 ? await usdPrices(held) : { map: new Map<Mint, UsdPrice>() };
+    return summarize(state, tokens, map, prices.sourceName);
   }
 
   /**
@@ -268,11 +300,37 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const { trade, entry, tLock, tJournal, durable } = await mutex.run(request.portfolioId, async () => {
       if (signal?.aborted) throw new ExecutorError('DEADLINE_EXCEEDED', 'the request was cancelled or its deadline passed before the trade was booked');
       const tLock = process.hrtime.bigint();
-      const entry = await ensurePortfolio(request.portfolioId);
-      const trade = buildTrade(d, entry.pending, pipeline, now());
+      const existing = portfolios.get(request.portfolioId);
+      if (existing) {
+        const trade = buildTrade(d, existing.pending, pipeline, now());
+        const tJournal = process.hrtime.bigint();
+        const booked = book(existing, { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade });
+        return { trade, entry: existing, tLock, tJournal, durable: booked.durable };
+      }
+      // The portfolio's first trade creates it: creation and trade are checked together and written
+      // together, so a trade refused (insufficient balance, the cap) leaves no portfolio behind.
+      const slot = reserveCreation(request.portfolioId);
+      let trade: Trade;
+      let created: LedgerEvent;
+      let event: LedgerEvent;
+      try {
+        created = await creationEvent(request.portfolioId);
+        const start = applyEvent(undefined, created, sol);
+        trade = buildTrade(d, start, pipeline, now());
+        event = { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade };
+        applyEvent(start, event, sol); // throws (INSUFFICIENT_BALANCE) before anything is written
+      } catch (err) {
+        slot.abandon();
+        throw err;
+      }
       const tJournal = process.hrtime.bigint();
-      const booked = book(entry, { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade });
-      return { trade, entry, tLock, tJournal, durable: booked.durable };
+      const first = book(undefined, created);
+      slot.booked(first.durable);
+      const booked = book(first.entry, event);
+      // Held until the portfolio is in `portfolios`, so the next trade of it finds it there (it is
+      // built on the pending state, this trade included) instead of creating it a second time.
+      await first.durable;
+      return { trade, entry: first.entry, tLock, tJournal, durable: booked.durable };
     });
     // Outside the lock: the next trade of this portfolio is built while this one's fsync runs.
     await durable;
@@ -379,8 +437,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
     async getPortfolio(portfolioId: string): Promise<PortfolioSummary> {
       const id = validatePortfolioId(portfolioId);
-      const entry = portfolios.get(id) ?? (await mutex.run(id, () => ensurePortfolio(id)));
-      return valuate(entry.state);
+      // A read never writes (DESIGN.md, Portfolios): an id not seen yet answers its starting state.
+      const entry = portfolios.get(id);
+      return entry ? valuate(entry.state) : notYetCreated(id);
     },
 
     async resetPortfolio(portfolioId: string, balances: Readonly<Record<string, string>>): Promise<PortfolioSummary> {
@@ -388,9 +447,20 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const wanted = Object.keys(balances).length > 0 ? balances : options.startingBalances(id);
       const field = Object.keys(balances).length > 0 ? 'balances' : 'starting_balances';
       const entry = await mutex.run(id, async () => {
-        const start = await startingBalances(wanted, field);
-        const event: LedgerEvent = { kind: 'portfolio_reset', portfolioId: id, atMs: now(), balances: start };
-        const e = await commit(portfolios.get(id), event);
+        const existing = portfolios.get(id);
+        const slot = existing ? undefined : reserveCreation(id);
+        let event: LedgerEvent;
+        try {
+          const start = await startingBalances(wanted, field);
+          event = { kind: 'portfolio_reset', portfolioId: id, atMs: now(), balances: start };
+        } catch (err) {
+          slot?.abandon();
+          throw err;
+        }
+        const booked = book(existing, event);
+        slot?.booked(booked.durable);
+        await booked.durable;
+        const e = booked.entry;
         for (const key of known.keys()) if (key.startsWith(`${id}\n`)) known.delete(key);
         return e;
       });

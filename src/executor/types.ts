@@ -68,7 +68,10 @@ export interface ExecuteOptions {
  */
 export interface Executor {
   executeTrade(raw: RawTradeRequest, options?: ExecuteOptions): Promise<TradeResult>;
-  /** Creates the portfolio with its starting balances on first use. */
+  /**
+   * The portfolio as it stands. An id not seen yet answers its configured starting state without
+   * creating it (no trades, updatedAtMs 0, no stateHash): reads never write.
+   */
   getPortfolio(portfolioId: string): Promise<PortfolioSummary>;
   /** balances: symbol or mint -> decimal amount; empty = the configured starting balances. */
   resetPortfolio(portfolioId: string, balances: Readonly<Record<string, string>>): Promise<PortfolioSummary>;

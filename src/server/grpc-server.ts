@@ -3,7 +3,7 @@
  * (so orchestrators and load balancers can probe it) and server reflection (so grpcurl and Postman
  * can call it without the .proto). Everything is wired by hand from the options; no globals.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
@@ -32,9 +32,12 @@ export interface GrpcServerOptions {
   readonly rpcMetrics?: RpcMetricsSink;
   /** Largest request accepted. Default 4 MiB (gRPC's own default). */
   readonly maxMessageBytes?: number;
-  /** Trades buffered for one slow StreamTrades reader before its stream is ended. Default 1,000. */
-  readonly maxBufferedStreamTrades?: number;
-  /** API keys, in-flight bound, event-loop delay limit, default deadline, metadata cap (guards/call-guard.ts). */
+  /**
+   * Trades queued for one slow StreamTrades reader before its stream is ended (STREAM_TOO_SLOW).
+   * Default 128 (handlers.ts DEFAULT_STREAM_QUEUE_TRADES).
+   */
+  readonly streamQueueTrades?: number;
+  /** API keys, in-flight and open-stream bounds, event-loop delay limit, default deadline, metadata cap (guards/call-guard.ts). */
   readonly guard?: GuardOptions;
   /** Serve TLS instead of plaintext: PEM certificate chain and private key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
@@ -73,6 +76,18 @@ function bindAddress(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * StreamTrades with a response serializer that passes already encoded messages through: the handler
+ * encodes each trade once and writes the same bytes to every stream that carries it, instead of
+ * grpc-js encoding it again per subscriber.
+ */
+function preEncodedStreamTrades(def: ServiceDefinition): ServiceDefinition {
+  const m = def.StreamTrades;
+  if (m === undefined) return def;
+  const encode = m.responseSerialize;
+  return { ...def, StreamTrades: { ...m, responseSerialize: (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : encode(v)) } };
+}
+
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const { logger } = options;
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -85,11 +100,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     logger,
     metrics: options.metrics,
     rpcMetrics: options.rpcMetrics,
-    maxBufferedStreamTrades: options.maxBufferedStreamTrades,
+    streamQueueTrades: options.streamQueueTrades,
   };
 
-  const executorHandlers = createExecutorHandlers(ctx);
-  server.addService(tolerantDeserializers(serviceDefinition(pkg, EXECUTOR_SERVICE_NAME)), executorHandlers.implementation);
+  const executorDef = tolerantDeserializers(serviceDefinition(pkg, EXECUTOR_SERVICE_NAME));
+  const executorHandlers = createExecutorHandlers({ ...ctx, encodeTrade: executorDef.StreamTrades?.responseSerialize });
+  server.addService(preEncodedStreamTrades(executorDef), executorHandlers.implementation);
   server.addService(tolerantDeserializers(serviceDefinition(pkg, DIAGNOSTICS_SERVICE_NAME)), createDiagnosticsHandlers(ctx));
 
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));

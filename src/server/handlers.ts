@@ -7,6 +7,7 @@ import type { handleServerStreamingCall, handleUnaryCall, ServerUnaryCall, Serve
 import type pino from 'pino';
 import type { ExecutorMetricsSink } from '../executor/ports.js';
 import type { Executor } from '../executor/types.js';
+import type { Trade } from '../domain/trade.js';
 import type {
   GetPortfolioRequestMessage,
   ListTradesRequestMessage,
@@ -32,8 +33,16 @@ export interface HandlerContext {
   readonly logger: pino.Logger;
   readonly metrics?: ExecutorMetricsSink | undefined;
   readonly rpcMetrics?: RpcMetricsSink | undefined;
-  /** Trades buffered for one slow StreamTrades reader before the stream is ended. */
-  readonly maxBufferedStreamTrades?: number | undefined;
+  /**
+   * Trades queued for one StreamTrades reader beyond what its transport has taken before the stream
+   * is ended (STREAM_TOO_SLOW). Default DEFAULT_STREAM_QUEUE_TRADES.
+   */
+  readonly streamQueueTrades?: number | undefined;
+  /**
+   * The StreamTrades response encoder; when given, each trade is encoded once and the same bytes go
+   * to every stream (the server's serializer passes Buffers through). None = grpc-js encodes per call.
+   */
+  readonly encodeTrade?: ((message: TradeMessage) => Buffer) | undefined;
   /** Access control, limits and overload protection (guards/); none = every call admitted. */
   readonly guard?: CallGuard | undefined;
 }
@@ -44,7 +53,22 @@ export interface StreamRegistry {
   readonly size: number;
 }
 
-const DEFAULT_MAX_BUFFERED_TRADES = 1_000;
+/**
+ * Default `server.streamQueueTrades`. The queue holds references to trades the executor already
+ * keeps (one object per trade, shared by every subscriber), so its cost is the trades it keeps alive:
+ * at most this many per stream. HTTP/2 flow control lets a reader's own window (64 KiB, about 140
+ * trades) through before anything queues here, so a reader that reads in bursts, or pauses for a GC
+ * or a slow network, is not cut; one that is more than about 270 trades behind is ended and catches
+ * up with ListTrades (test/hardening-streams.test.ts: a reader that never reads gets about 140).
+ */
+export const DEFAULT_STREAM_QUEUE_TRADES = 128;
+
+/**
+ * Trades handed to grpc-js for one stream whose HTTP/2 write has not completed. Past it trades wait
+ * in the stream's queue as shared references instead of as encoded messages in grpc-js's and
+ * HTTP/2's buffers (one per stream, and unbounded there: grpc-js buffers every write it is given).
+ */
+const STREAM_WRITES_IN_TRANSPORT = 2;
 
 const nowSeconds = (): number => performance.now() / 1000;
 
@@ -156,7 +180,7 @@ function unary<Req, Res>(
 
 export function createExecutorHandlers(ctx: HandlerContext): { implementation: UntypedServiceImplementation; streams: StreamRegistry } {
   const { executor } = ctx;
-  const maxBuffered = ctx.maxBufferedStreamTrades ?? DEFAULT_MAX_BUFFERED_TRADES;
+  const streamQueue = ctx.streamQueueTrades ?? DEFAULT_STREAM_QUEUE_TRADES;
   const openStreams = new Set<() => void>();
 
   const ExecuteTrade = unary<TradeRequestMessage, TradeResultMessage>(
@@ -195,16 +219,45 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
     async (req) => tradePageToWire(await executor.listTrades(req.portfolioId, req.limit, req.pageToken)),
   );
 
-  const StreamTrades: handleServerStreamingCall<StreamTradesRequestMessage, TradeMessage> = (
-    call: ServerWritableStream<StreamTradesRequestMessage, TradeMessage>,
+  /**
+   * Each trade is mapped and encoded once, however many streams carry it (a WeakMap: the entry goes
+   * when the trade does). Fanning a trade out to many readers then costs a write each, not an encode.
+   */
+  const encodeTrade = ctx.encodeTrade;
+  const wire = new WeakMap<Trade, TradeMessage | Buffer>();
+  const wireOf = (t: Trade): TradeMessage | Buffer => {
+    let m = wire.get(t);
+    if (m === undefined) {
+      m = encodeTrade ? encodeTrade(tradeToWire(t)) : tradeToWire(t);
+      wire.set(t, m);
+    }
+    return m;
+  };
+
+  /**
+   * A reader costs bounded memory whatever it does: at most STREAM_WRITES_IN_TRANSPORT encoded trades
+   * in grpc-js and HTTP/2 (what its flow-control window lets through is in the kernel or the client)
+   * and at most `streamQueue` shared trades queued here. A reader further behind is ended with
+   * RESOURCE_EXHAUSTED (STREAM_TOO_SLOW): it gets the trades already sent, then that status, and
+   * catches up with ListTrades. The guard counts the stream until the transport is done with the
+   * call, not merely until it stops sending: an ended stream whose reader never reads keeps its
+   * HTTP/2 buffers until the client reads or goes away.
+   */
+  const StreamTrades: handleServerStreamingCall<StreamTradesRequestMessage, TradeMessage | Buffer> = (
+    call: ServerWritableStream<StreamTradesRequestMessage, TradeMessage | Buffer>,
   ) => {
     const started = nowSeconds();
-    let closed = false;
+    /** No more trades for this call: unsubscribed, queue dropped. */
+    let stopped = false;
     let unsubscribe: (() => void) | undefined;
-    const close = (code: string): void => {
-      if (closed) return;
-      closed = true;
+    let slot: Admission | undefined;
+    const queue: Trade[] = [];
+    let inTransport = 0;
+    const stop = (code: string): void => {
+      if (stopped) return;
+      stopped = true;
       openStreams.delete(endGracefully);
+      queue.length = 0;
       const u = unsubscribe;
       unsubscribe = undefined;
       if (u) guarded(ctx.logger, 'StreamTrades.unsubscribe', u);
@@ -212,29 +265,55 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
         ctx.logger.debug({ method: 'StreamTrades', status: code, ms: (nowSeconds() - started) * 1000 }, 'rpc');
       }
     };
+    /** The transport is done with the call: its stream slot is free. */
+    const over = (code: string): void => {
+      stop(code);
+      const a = slot;
+      slot = undefined;
+      a?.release();
+    };
     /** Ends the call with an error status (emitting 'error' is how grpc-js takes a stream's status). */
     const fail = (cause: unknown): void => {
-      if (closed) return;
+      if (stopped) return;
       guarded(ctx.logger, 'StreamTrades', () => {
         const { status } = reportFailure(ctx, 'StreamTrades', undefined, call.cancelled, cause);
-        close(statusName(status.code));
+        stop(statusName(status.code));
         call.emit('error', status);
       });
     };
     function endGracefully(): void {
-      close('OK');
+      if (stopped) return;
+      stop('OK');
       guarded(ctx.logger, 'StreamTrades.end', () => call.end());
     }
+    /** Hands queued trades to grpc-js while fewer than STREAM_WRITES_IN_TRANSPORT are unwritten. */
+    const pump = (): void => {
+      while (!stopped && inTransport < STREAM_WRITES_IN_TRANSPORT) {
+        const t = queue.shift();
+        if (t === undefined) return;
+        inTransport++;
+        call.write(wireOf(t), () => {
+          inTransport--;
+          pump();
+        });
+      }
+    };
 
-    call.on('cancelled', () => close('CANCELLED'));
-    call.on('error', () => close('ERROR'));
-    call.on('finish', () => close('OK'));
-    call.on('close', () => close('CLOSED'));
+    call.on('cancelled', () => over('CANCELLED'));
+    call.on('error', () => stop('ERROR'));
+    call.on('finish', () => over('OK'));
+    call.on('close', () => over('CLOSED'));
     if (call.cancelled) return;
     let portfolioId: string;
     try {
       const raw: unknown = call.request;
-      ctx.guard?.admit({ metadata: call.metadata, portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw), counted: false, sheddable: false });
+      slot = ctx.guard?.admit({
+        metadata: call.metadata,
+        portfolioId: isDecodeFailure(raw) ? undefined : portfolioOf(raw),
+        counted: false,
+        sheddable: false,
+        stream: true,
+      });
       assertDecoded(raw);
       portfolioId = call.request.portfolioId;
     } catch (err) {
@@ -244,21 +323,21 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
     openStreams.add(endGracefully);
     try {
       const u = executor.subscribe(portfolioId, (trade) => {
-        if (closed) return;
+        if (stopped) return;
         try {
-          // A reader that stops reading must not grow this process without bound.
-          if (call.writableLength >= maxBuffered) {
-            fail(new ExecutorError('OVERLOADED', `stream reader too slow: more than ${maxBuffered} trades unread`));
+          if (queue.length >= streamQueue) {
+            fail(new ExecutorError('STREAM_TOO_SLOW', `stream reader too slow: more than ${streamQueue} trades behind; the stream is ended (catch up with ListTrades)`));
             return;
           }
-          call.write(tradeToWire(trade));
+          queue.push(trade);
+          pump();
         } catch (err) {
           fail(err);
         }
       });
-      // onTrade or a cancel may have closed the stream while subscribe ran.
+      // onTrade or a cancel may have stopped the stream while subscribe ran.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-      if (closed) guarded(ctx.logger, 'StreamTrades.unsubscribe', u);
+      if (stopped) guarded(ctx.logger, 'StreamTrades.unsubscribe', u);
       else unsubscribe = u;
     } catch (err) {
       fail(err);

@@ -193,7 +193,8 @@ export function portfolioToWire(p: PortfolioSummary): PortfolioSummaryMessage {
     unrealizedPnlUsd: p.unrealizedPnlUsd,
     tradeCount: String(p.tradeCount),
     feesPaidLamports: p.feesPaidLamports.toString(),
-    updatedAt: timestampFromMs(p.updatedAtMs),
+    // 0: a portfolio not created yet (GetPortfolio of an unknown id answers its starting state).
+    updatedAt: p.updatedAtMs > 0 ? timestampFromMs(p.updatedAtMs) : null,
     priceSource: p.priceSource,
     stateHash: p.stateHash ?? '',
   };

@@ -34,8 +34,11 @@ export interface Principal {
 
 export const API_KEY_HEADER = 'x-api-key';
 const BEARER = /^bearer\s+(.+)$/i;
-/** Longest key accepted; longer values are refused before hashing. */
-const MAX_KEY_LENGTH = 512;
+/**
+ * Longest key accepted, in bytes; longer values are refused (UNAUTHENTICATED, naming the bound)
+ * before hashing. Keys are random tokens of a few dozen characters; 256 leaves room for any scheme.
+ */
+export const MAX_API_KEY_BYTES = 256;
 
 export const sha256 = (text: string | Buffer): Buffer => createHash('sha256').update(text).digest();
 
@@ -93,7 +96,7 @@ export function createAuthenticator(principals: readonly Principal[]): Authentic
       if (!enabled) return undefined;
       const key = presentedKey(metadata);
       if (key === undefined) throw guardError('UNAUTHENTICATED', `missing API key: send it in the ${API_KEY_HEADER} header or as authorization: Bearer`, API_KEY_HEADER);
-      if (key.length > MAX_KEY_LENGTH) throw guardError('UNAUTHENTICATED', 'invalid API key', API_KEY_HEADER);
+      if (Buffer.byteLength(key) > MAX_API_KEY_BYTES) throw guardError('UNAUTHENTICATED', `invalid API key: longer than ${MAX_API_KEY_BYTES} bytes`, API_KEY_HEADER);
       const digest = sha256(key);
       let found: Principal | undefined;
       for (const p of principals) {

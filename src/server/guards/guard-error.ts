@@ -6,9 +6,9 @@
 import { ExecutorError, type ErrorCode } from '../../domain/errors.js';
 
 /** The codes the guards refuse with. */
-export type GuardCode = Extract<ErrorCode, 'UNAUTHENTICATED' | 'PERMISSION_DENIED' | 'RATE_LIMITED' | 'OVERLOADED' | 'METADATA_TOO_LARGE' | 'MALFORMED_REQUEST' | 'SHUTTING_DOWN'>;
+export type GuardCode = Extract<ErrorCode, 'UNAUTHENTICATED' | 'PERMISSION_DENIED' | 'RATE_LIMITED' | 'OVERLOADED' | 'METADATA_TOO_LARGE' | 'MALFORMED_REQUEST' | 'SHUTTING_DOWN' | 'TOO_MANY_STREAMS'>;
 
-const GUARD_CODE_SET: ReadonlySet<string> = new Set<GuardCode>(['UNAUTHENTICATED', 'PERMISSION_DENIED', 'RATE_LIMITED', 'OVERLOADED', 'METADATA_TOO_LARGE', 'MALFORMED_REQUEST', 'SHUTTING_DOWN']);
+const GUARD_CODE_SET: ReadonlySet<string> = new Set<GuardCode>(['UNAUTHENTICATED', 'PERMISSION_DENIED', 'RATE_LIMITED', 'OVERLOADED', 'METADATA_TOO_LARGE', 'MALFORMED_REQUEST', 'SHUTTING_DOWN', 'TOO_MANY_STREAMS']);
 
 /** A guard refusal; `field` names the request part at fault (sent in the pte-error-field trailer). */
 export type GuardRefusal = ExecutorError & { readonly code: GuardCode };
