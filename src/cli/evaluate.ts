@@ -4,12 +4,36 @@
  * pipeline, built by the composition root exactly as the service builds it, with the model under test
  * as the default model and network fees off (the comparison is on tokens received).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { resolveConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { JsonValue } from '../domain/request.js';
 import { createTokenRegistry } from '../domain/tokens.js';
-import { BASELINE, evaluate, horizonLabel, splitByTime, type Cell, type EvaluationResult, type ModelUnderTest, type OptionsFactory, type Progress, landingAt } from '../fidelity/evaluate.js';
+import { exceedProbability, type EmpiricalModelData } from '../domain/slippage/empirical.js';
+import {
+  COVERAGE_LEVELS,
+  DEFAULT_FIT,
+  errorSamples,
+  FAILURE_TOLERANCES_BPS,
+  fitEmpirical,
+  scoreDistribution,
+  type DistributionScore,
+} from '../fidelity/distribution.js';
+import { emittedModelText } from '../fidelity/emit.js';
+import {
+  BASELINE,
+  evaluate,
+  horizonLabel,
+  splitTrades,
+  type Cell,
+  type EvaluationResult,
+  type ModelUnderTest,
+  type OptionsFactory,
+  type Progress,
+  type SplitKind,
+  landingAt,
+} from '../fidelity/evaluate.js';
 import { configSnippet, fit, fitFamilies, type FittedModel } from '../fidelity/fit.js';
 import { buildHistory } from '../fidelity/history.js';
 import { loadTrades, TradeFileError } from '../fidelity/load.js';
@@ -26,7 +50,9 @@ Measures paper fills against real trades. For every trade in FILE, predicts the 
 state k slots before it with the executor's own pricing and slippage code, and reports, per model
 and k, the share of trades within 10, 50 and 100 bps of the realized fill, the median and p90
 absolute error and the signed bias, beside the naive baseline (constant product on the stale state,
-no slippage model). Accuracy = the share within ${ACCURACY_BPS} bps (docs/fidelity.md).
+no slippage model), and the same model priced at landing time (on the last state before the trade's
+own slot). Legs of one transaction are priced in order. Accuracy = the share within ${ACCURACY_BPS} bps
+(docs/fidelity.md).
 
 FILE is a pump.fun trade export (reference/live-trades/) or the generic format:
   pair, side, amount_in, amount_out, slot or time, and base_reserve_after + quote_reserve_after
@@ -37,8 +63,16 @@ options:
   --k LIST           lookback horizons in slots (default 0,1,2,5,25)
   --models LIST      fixed, quote, cpmm, sqrt, random, landing (default: all), at their default
                      parameters; "config" adds the model and landing delay of --config
-  --fit              fit each model's parameters on the first half of the file by time and report
-                     the second half only; prints the fitted parameters as a config snippet
+  --fit              fit each model's parameters on the first half and report the second half only;
+                     prints the fitted parameters as a config snippet; also fits the empirical
+                     model (signed errors per token/class, side and size) and scores it as a
+                     distribution: interval coverage, CRPS, predicted vs realized failure rates
+  --split KIND       how --fit splits: time (the file's first half by time, default) or per-token
+                     (each token's first half fits, its second half scores)
+  --recent N         the empirical model fits each token's latest N fitting trades (default ${DEFAULT_FIT.recentTrades}; 0 = all)
+  --emit-model FILE  with --fit: write the empirical model fitted at the smallest k >= 1 as a config
+                     file (.yaml or .json) that pte serve loads (--config FILE, or
+                     slippage.model: {name: empirical, params: {file: FILE}})
   --limit N          read only the first N rows
   --config FILE      config file (seed; the "config" model)
   --json             machine-readable report on stdout
@@ -51,6 +85,9 @@ const OPTIONS = {
   k: { type: 'string' },
   models: { type: 'string' },
   fit: { type: 'boolean' },
+  split: { type: 'string' },
+  recent: { type: 'string' },
+  'emit-model': { type: 'string' },
   limit: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean' },
@@ -65,6 +102,9 @@ export interface EvaluateCommand {
   readonly ks: readonly number[];
   readonly models: readonly string[];
   readonly fit: boolean;
+  readonly split: SplitKind;
+  readonly recent: number;
+  readonly emitModel: string | undefined;
   readonly limit: number | undefined;
   readonly configFile: string | undefined;
   readonly json: boolean;
@@ -83,11 +123,20 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateCommand {
       throw new UsageError(`--models: unknown model ${JSON.stringify(name)}; expected ${MODEL_NAMES.join(', ')} or config`, C);
     }
   }
+  const split = v.split ?? 'time';
+  if (split !== 'time' && split !== 'per-token') throw new UsageError(`--split: expected time or per-token, got ${JSON.stringify(split)}`, C);
+  const emitModel = v['emit-model'];
+  if (emitModel !== undefined && v.fit !== true) throw new UsageError('--emit-model needs --fit: the model is fitted on the first half and scored on the second', C);
+  if (emitModel !== undefined && !/\.(ya?ml|json)$/i.test(emitModel)) throw new UsageError('--emit-model: the file must end in .yaml, .yml or .json', C);
+  if (emitModel !== undefined && !ks.some((k) => k >= 1)) throw new UsageError('--emit-model needs a horizon k >= 1 in --k', C);
   return {
     tradesFile: v.trades,
     ks,
     models,
     fit: v.fit === true,
+    split,
+    recent: v.recent === undefined ? DEFAULT_FIT.recentTrades : wholeNumber('--recent', v.recent, 0, 1_000_000, C),
+    emitModel,
     limit: v.limit === undefined ? undefined : wholeNumber('--limit', v.limit, 1, 100_000_000, C),
     configFile: v.config,
     json: v.json === true,
@@ -143,12 +192,36 @@ export interface EvaluateReport {
 }
 
 export interface FitReport {
-  readonly cutSlot: number;
+  readonly split: SplitKind;
+  /** Time split: the first slot of the second half. */
+  readonly cutSlot: number | undefined;
   readonly firstHalf: number;
   readonly secondHalf: number;
   readonly fitted: readonly (FittedModel & { readonly snippet: string })[];
   /** Second half: baseline, default models and fitted models (label "<family> (fitted)"). */
   readonly secondHalfResult: EvaluationResult;
+  /** The empirical model at each k >= 1, fitted on the first half, scored on the second as a distribution. */
+  readonly distribution: readonly DistributionReport[];
+  /** Where the empirical model was written (--emit-model). */
+  readonly emitted: EmittedModel | undefined;
+}
+
+export interface DistributionReport {
+  readonly horizon: number;
+  readonly tables: number;
+  readonly digest: string;
+  /** Set when too few trades were there to fit. */
+  readonly problem: string | undefined;
+  readonly score: DistributionScore | undefined;
+}
+
+export interface EmittedModel {
+  readonly file: string;
+  readonly horizon: number;
+  readonly digest: string;
+  readonly tables: number;
+  /** P(s > 50 bps) of the meme class's tables, per side, smallest size bucket: what a small memecoin trade at 50 bps tolerance fails at. */
+  readonly memeFailureAt50: { readonly buy: number | undefined; readonly sell: number | undefined };
 }
 
 /** The evaluation itself, apart from printing: used by the command and by tests. */
@@ -171,7 +244,7 @@ export async function evaluateFile(cmd: EvaluateCommand, env: NodeJS.ProcessEnv,
     const evaluation = evaluate(loaded.trades, history, { horizons: cmd.ks, models, options: factory, seed: config.seed, onProgress: progress });
     return { ...base, evaluation, fit: undefined };
   }
-  const { first, second, cutSlot } = splitByTime(loaded.trades);
+  const { first, second, cutSlot } = splitTrades(loaded.trades, cmd.split);
   const horizons = cmd.ks;
   const families = fitFamilies().filter((f) => cmd.models.includes(f.name));
   const fitted = fit(first, history, horizons, families, factory, config.seed, progress).map((f) => ({ ...f, snippet: configSnippet(f.model) }));
@@ -183,7 +256,37 @@ export async function evaluateFile(cmd: EvaluateCommand, env: NodeJS.ProcessEnv,
     const r = evaluate(second, history, { horizons: typeof f.horizon === 'number' ? [f.horizon] : [], models: [model], options: factory, seed: config.seed });
     cells.push(...r.cells.filter((c) => c.model === model.label));
   }
-  return { ...base, evaluation: undefined, fit: { cutSlot, firstHalf: first.length, secondHalf: second.length, fitted, secondHalfResult: { cells, coverage: defaults.coverage } } };
+  const fittedOn = `${basename(cmd.tradesFile)}, ${cmd.split} split: ${first.length} fitting trades${cmd.recent > 0 ? `, each token's latest ${cmd.recent}` : ''}`;
+  const fittedModels: { horizon: number; model: EmpiricalModelData }[] = [];
+  const distribution: DistributionReport[] = horizons
+    .filter((k) => k >= 1)
+    .map((k) => {
+      let model: EmpiricalModelData;
+      try {
+        model = fitEmpirical(errorSamples(first, history, k), { ...DEFAULT_FIT, recentTrades: cmd.recent, horizonSlots: k, fittedOn: `${fittedOn}, quotes ${k} slot(s) old` });
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return { horizon: k, tables: 0, digest: '', problem: e.message, score: undefined };
+      }
+      fittedModels.push({ horizon: k, model });
+      return { horizon: k, tables: model.tables.length, digest: model.digest, problem: undefined, score: scoreDistribution(errorSamples(second, history, k), model, config.seed, k) };
+    });
+  let emitted: EmittedModel | undefined;
+  if (cmd.emitModel !== undefined) {
+    const chosen = fittedModels[0];
+    if (!chosen) throw new TradeFileError(`--emit-model: no empirical model could be fitted (${distribution[0]?.problem ?? 'no horizon k >= 1'})`);
+    await writeFile(cmd.emitModel, emittedModelText(chosen.model, cmd.emitModel), 'utf8');
+    const meme = (side: 'buy' | 'sell'): number | undefined => {
+      const t = chosen.model.tables.find((x) => x.scope.kind === 'class' && x.scope.class === 'meme' && x.side === side && x.bucket === 0);
+      return t ? exceedProbability(t.quantilesBps, 50) : undefined;
+    };
+    emitted = { file: cmd.emitModel, horizon: chosen.horizon, digest: chosen.model.digest, tables: chosen.model.tables.length, memeFailureAt50: { buy: meme('buy'), sell: meme('sell') } };
+  }
+  return {
+    ...base,
+    evaluation: undefined,
+    fit: { split: cmd.split, cutSlot, firstHalf: first.length, secondHalf: second.length, fitted, secondHalfResult: { cells, coverage: defaults.coverage }, distribution, emitted },
+  };
 }
 
 function exactStateCheck(loaded: LoadedTrades, history: ReturnType<typeof buildHistory>): number | undefined {
@@ -204,14 +307,46 @@ const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed
 const num = (x: number): string => (Number.isNaN(x) ? '-' : Math.abs(x) >= 1000 ? x.toFixed(0) : x.toFixed(2));
 
 function cellsTable(result: EvaluationResult): string {
-  const header = ['horizon', 'model', 'n', ...THRESHOLDS_BPS.map((b) => `<=${b} bps`), 'med |err|', 'p90 |err|', 'bias mean', 'bias med', 'failed'];
+  const header = ['horizon', 'model', 'n', ...THRESHOLDS_BPS.map((b) => `<=${b} bps`), 'med |err|', 'p90 |err|', 'bias mean', 'bias med', 'failed', `landing <=${ACCURACY_BPS}`, 'landing p90'];
   const rows = result.cells.map((c) => row(c));
-  return table(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']);
+  return table(header, rows, ['left', 'left', ...header.slice(2).map((): 'right' => 'right')]);
 }
 
 function row(c: Cell): string[] {
   const s: Score = c.score;
-  return [horizonLabel(c.horizon), c.model, String(s.n), ...s.within.map(pct), num(s.medianAbsBps), num(s.p90AbsBps), num(s.meanBps), num(s.medianBps), String(s.failed)];
+  const l = c.landing;
+  return [
+    horizonLabel(c.horizon),
+    c.model,
+    String(s.n),
+    ...s.within.map(pct),
+    num(s.medianAbsBps),
+    num(s.p90AbsBps),
+    num(s.meanBps),
+    num(s.medianBps),
+    String(s.failed),
+    l ? pct(l.accuracy) : '-',
+    l ? num(l.p90AbsBps) : '-',
+  ];
+}
+
+function distributionTable(ds: readonly DistributionReport[]): string {
+  const header = ['horizon', 'n', ...COVERAGE_LEVELS.map((c) => `${c * 100} % PI`), 'CRPS', 'MAE point', 'CRPS vs MAE', ...FAILURE_TOLERANCES_BPS.map((t) => `fail@${t} pred/real`), 'tables'];
+  const rows = ds.map((d) => {
+    const s = d.score;
+    if (!s) return [horizonLabel(d.horizon), '-', ...COVERAGE_LEVELS.map(() => '-'), '-', '-', '-', ...FAILURE_TOLERANCES_BPS.map(() => '-'), d.problem ?? '-'];
+    return [
+      horizonLabel(d.horizon),
+      String(s.n),
+      ...s.coverage.map(pct),
+      num(s.crpsBps),
+      num(s.maeBps),
+      `${((s.crpsBps / s.maeBps - 1) * 100).toFixed(1)} %`,
+      ...s.failure.map((f) => `${pct(f.predicted)} / ${pct(f.realized)}`),
+      String(d.tables),
+    ];
+  });
+  return table(header, rows, ['left', ...header.slice(1).map((): 'right' => 'right')]);
 }
 
 /** One headline per horizon: the best model's accuracy beside the spec's target. */
@@ -224,7 +359,8 @@ function headlines(result: EvaluationResult): string[] {
     const models = cells.filter((c) => c.model !== BASELINE);
     const best = models.reduce<Cell | undefined>((b, c) => (!b || c.score.accuracy > b.score.accuracy ? c : b), undefined);
     const text = best ? `${best.model} ${pct(best.score.accuracy)}` : '-';
-    out.push(`${horizonLabel(h).padEnd(6)} accuracy (within ${ACCURACY_BPS} bps): ${text}; baseline ${pct(baseline?.score.accuracy ?? Number.NaN)} — spec target 85-90 %`);
+    const landing = baseline?.landing && h !== 0 ? `; priced at landing ${pct(baseline.landing.accuracy)}` : '';
+    out.push(`${horizonLabel(h).padEnd(6)} accuracy (within ${ACCURACY_BPS} bps): ${text}; baseline ${pct(baseline?.score.accuracy ?? Number.NaN)}${landing} — spec target 85-90 %`);
   }
   return out;
 }
@@ -266,7 +402,11 @@ export async function runEvaluate(cmd: EvaluateCommand, io: CliIo): Promise<numb
   }
   if (report.fit) {
     const f = report.fit;
-    io.out(`fit: first half ${f.firstHalf} trades (slots before ${f.cutSlot}), scored on the second half ${f.secondHalf} trades\n`);
+    const how =
+      f.split === 'per-token'
+        ? "per-token split: each token's first half by time fits, its second half scores"
+        : `time split: the file's first half by time fits (slots before ${f.cutSlot ?? '-'}), the rest scores`;
+    io.out(`fit (${how}): ${f.firstHalf} fitting trades, ${f.secondHalf} scored\n`);
     io.out(
       table(
         ['horizon', 'model', 'fitted params', 'first-half med |err|', 'first-half acc'],
@@ -282,6 +422,19 @@ export async function runEvaluate(cmd: EvaluateCommand, io: CliIo): Promise<numb
       const best = f.fitted.filter((m) => m.horizon === h).reduce<(typeof f.fitted)[number] | undefined>((b, m) => (!b || m.fit.medianAbsBps < b.fit.medianAbsBps ? m : b), undefined);
       if (!best) continue;
       io.out(`\n# best fit for quotes ${horizonLabel(h)} slots old: ${best.family} (first-half median |error| ${num(best.fit.medianAbsBps)} bps)\n${best.snippet}`);
+    }
+    io.out(`\ndistribution: the empirical model (signed error vs the quote per token or class, side and size; ${cmd.recent > 0 ? `each token's latest ${cmd.recent} fitting trades` : 'all fitting trades'}), ${f.split} split, scored out of sample:\n`);
+    io.out(distributionTable(f.distribution));
+    io.out('coverage: randomized PIT inside the central interval (calibrated = 50 / 80 / 90 %); CRPS and MAE in bps of the realized output (MAE: the quote as a point forecast);');
+    io.out('fail@T: predicted P(slippage > T bps) vs the share of trades whose fill was more than T bps below the quote (a live trade at tolerance T would have reverted); the quote alone predicts 0 %');
+    if (f.emitted) {
+      const e = f.emitted;
+      const meme = (x: number | undefined): string => (x === undefined ? '-' : pct(x));
+      io.out(
+        `\nwrote the empirical model fitted at ${horizonLabel(e.horizon)} (${e.tables} tables, sha256 ${e.digest}) to ${e.file}; ` +
+          `a small memecoin trade at 50 bps tolerance fails ${meme(e.memeFailureAt50.buy)} of buys, ${meme(e.memeFailureAt50.sell)} of sells under it (meme class).\n` +
+          `use it with: pte serve --config ${e.file}  (or slippage: { model: { name: empirical, params: { file: ${e.file} } } })`,
+      );
     }
   }
   return EXIT.ok;

@@ -4,7 +4,7 @@ import type { PipelineOptions } from '../executor/pipeline.js';
 import type { PoolHistory } from './history.js';
 import { predictBaseline, predictFill, type Basis, type Prediction } from './predict.js';
 import { score, type Outcome, type Score } from './score.js';
-import type { ObservedTrade } from './trades.js';
+import { stateAfter, type ObservedTrade } from './trades.js';
 
 /**
  * The evaluation: for every trade, every horizon k and every model, the paper fill from the state k
@@ -43,6 +43,8 @@ export interface Cell {
   readonly horizon: Horizon;
   readonly model: string;
   readonly score: Score;
+  /** The same model priced at landing time (k >= 1; undefined for quoted rows). */
+  readonly landing: Score | undefined;
 }
 
 export interface HorizonCoverage {
@@ -79,12 +81,29 @@ export function horizonsFor(trades: readonly ObservedTrade[], ks: readonly numbe
   return hs;
 }
 
-/** The basis of `t` at horizon `h`, or undefined when the file holds no such state. */
-export function basisAt(t: ObservedTrade, h: Horizon, history: PoolHistory): Basis | undefined {
+/**
+ * When the paper trade is priced. "send": on the state the quote saw, k slots before the landing.
+ * "landing": on the last state observable when the transaction lands, the end of the slot before its
+ * own (the trades of slots s - k + 1 .. s - 1 included); only the trades of its own slot that precede
+ * it in the block stay unseen. Scored on the same trades as "send" at k (those with a state k slots
+ * before them), so the two columns compare like with like.
+ */
+export type Pricing = 'send' | 'landing';
+
+/**
+ * The basis of `t` at horizon `h`, or undefined when the file holds no such state. For k >= 1 the
+ * earlier legs of its own transaction are applied first: they execute right before it, whatever the
+ * quote's age, and a strategy sending them knows it.
+ */
+export function basisAt(t: ObservedTrade, h: Horizon, history: PoolHistory, pricing: Pricing = 'send'): Basis | undefined {
   if (h === 'quote') return t.post === undefined && t.quotedOut !== undefined ? { kind: 'quote' } : undefined;
   if (t.post === undefined) return undefined;
   const s = history.stateBefore(t, h);
-  return s ? { kind: 'state', state: s.state } : undefined;
+  if (!s) return undefined;
+  if (h === 0) return { kind: 'state', state: s.state };
+  let state = pricing === 'landing' ? (history.stateBefore(t, 1)?.state ?? s.state) : s.state;
+  for (const leg of history.legsBefore(t)) state = stateAfter(leg, state);
+  return { kind: 'state', state };
 }
 
 /** Options per (model, k), built once: building validates the model and its parameters. */
@@ -107,13 +126,15 @@ export function scoreAt(
   model: ModelUnderTest | undefined,
   options: OptionsFactory,
   seed: bigint,
+  pricing: Pricing = 'send',
 ): { score: Score; noState: number } {
   const outcomes: Outcome[] = [];
   let noState = 0;
-  const k = h === 'quote' ? 0 : h;
+  // Priced at landing, the state is one slot old whatever the quote's age (see Pricing).
+  const k = h === 'quote' ? 0 : pricing === 'landing' && h > 0 ? 1 : h;
   const opts = model ? options(model, k) : undefined;
   for (const t of trades) {
-    const basis = basisAt(t, h, history);
+    const basis = basisAt(t, h, history, pricing);
     if (!basis) {
       if (h === 'quote' ? t.post === undefined : t.post !== undefined) noState++;
       continue;
@@ -137,13 +158,51 @@ export function evaluate(trades: readonly ObservedTrade[], history: PoolHistory,
       const label = model?.label ?? BASELINE;
       o.onProgress?.({ done, total, what: `${horizonLabel(h)} ${label}` });
       const r = scoreAt(trades, history, h, model, options, o.seed);
+      const landing = h === 'quote' ? undefined : h === 0 ? r.score : scoreAt(trades, history, h, model, options, o.seed, 'landing').score;
       if (model === undefined) coverage.push({ horizon: h, scored: r.score.n, noState: r.noState });
-      cells.push({ horizon: h, model: label, score: r.score });
+      cells.push({ horizon: h, model: label, score: r.score, landing });
       done++;
     }
   }
   o.onProgress?.({ done, total, what: 'done' });
   return { cells, coverage };
+}
+
+/** How --fit divides the file into the trades it fits on and the trades it scores. */
+export type SplitKind = 'time' | 'per-token';
+
+export interface Split {
+  readonly kind: SplitKind;
+  readonly first: ObservedTrade[];
+  readonly second: ObservedTrade[];
+  /** Time split: the first slot of the second half. */
+  readonly cutSlot: number | undefined;
+}
+
+/**
+ * Splits trades for fitting. "time": the file's first half by time (on the shipped file that is also
+ * a split by token: its first half is mostly two tokens). "per-token": each pool's own first half by
+ * time fits and its second half scores, so every model is judged on the tokens it was fitted on.
+ */
+export function splitTrades(trades: readonly ObservedTrade[], kind: SplitKind): Split {
+  if (kind === 'time') {
+    const { first, second, cutSlot } = splitByTime(trades);
+    return { kind, first, second, cutSlot };
+  }
+  const byPool = new Map<string, ObservedTrade[]>();
+  for (const t of trades) {
+    const g = byPool.get(t.pool);
+    if (g) g.push(t);
+    else byPool.set(t.pool, [t]);
+  }
+  const first: ObservedTrade[] = [];
+  const second: ObservedTrade[] = [];
+  for (const pool of [...byPool.keys()].sort()) {
+    const s = splitByTime(byPool.get(pool) ?? []);
+    first.push(...s.first);
+    second.push(...s.second);
+  }
+  return { kind, first, second, cutSlot: undefined };
 }
 
 /**

@@ -17,7 +17,8 @@ import type { LoadedTrades, ObservedTrade, PoolState, SkippedRow } from './trade
  *   fee_bps                                     the pool's fee on the input, kept in the pool (default 0)
  * or
  *   quoted_out    the output a quote promised before the trade was sent
- * optional: min_out, slippage_bps, priority_fee (lamports), id, base_decimals, quote_decimals.
+ * optional: min_out, slippage_bps, priority_fee (lamports), id, tx (transaction: legs of one are priced
+ * in file order), base_decimals, quote_decimals.
  */
 export const GENERIC_REQUIRED = ['pair', 'side', 'amount_in', 'amount_out'] as const;
 
@@ -87,6 +88,7 @@ function genericTrade(row: Row, registry: TokenRegistry): ObservedTrade {
   return {
     line: row.line,
     id: `${id === '' ? 'row' : id}:${row.line}`,
+    tx: row.has('tx') && row.text('tx') !== '' ? row.text('tx') : undefined,
     pool: `${base.mint}/${quote.mint}`,
     base,
     quote,

@@ -9,6 +9,8 @@ import type { ObservedTrade, PoolState } from './trades.js';
 export interface PoolHistory {
   /** The state `k` slots before `t`, and the slot it is from; undefined when the file has none. */
   stateBefore(t: ObservedTrade, k: number): { readonly state: PoolState; readonly slot: number } | undefined;
+  /** The earlier legs of `t`'s transaction on its pool, in execution (file) order. */
+  legsBefore(t: ObservedTrade): readonly ObservedTrade[];
 }
 
 interface Timeline {
@@ -28,6 +30,14 @@ export function buildHistory(trades: readonly ObservedTrade[]): PoolHistory {
     if (g) g.push(t);
     else bySlot.set(t.slot, [t]);
   }
+  const byTx = new Map<string, ObservedTrade[]>();
+  for (const t of trades) {
+    if (t.tx === undefined) continue;
+    const legs = byTx.get(t.tx);
+    if (legs) legs.push(t);
+    else byTx.set(t.tx, [t]);
+  }
+  for (const legs of byTx.values()) legs.sort((a, b) => a.line - b.line);
   const timelines = new Map<string, Timeline>();
   for (const [pool, bySlot] of groups) {
     const slots = [...bySlot.keys()].sort((a, b) => a - b);
@@ -43,13 +53,18 @@ export function buildHistory(trades: readonly ObservedTrade[]): PoolHistory {
       const state = tl.states[i];
       return slot === undefined || state === undefined ? undefined : { state, slot };
     },
+    legsBefore(t) {
+      const legs = t.tx === undefined ? undefined : byTx.get(t.tx);
+      return legs ? legs.filter((l) => l.pool === t.pool && l.slot === t.slot && l.line < t.line) : [];
+    },
   };
 }
 
 /**
- * The state after the last trade of one pool in one slot. Rows of a slot may be stored out of order,
- * so the order is recovered from the chain of states: the last trade is the one whose post-trade
- * state no other trade of the slot started from. When that does not single one out (a trade missing
+ * The state after the last trade of one pool in one slot. The order is recovered from the chain of
+ * states, so a file that stores a slot's rows in any order works (in the shipped file, file order
+ * within a pool and slot is execution order): the last trade is the one whose post-trade state no
+ * other trade of the slot started from. When that does not single one out (a trade missing
  * from the file breaks the chain), the last row in file order is taken.
  */
 export function endOfSlot(group: readonly ObservedTrade[]): PoolState {

@@ -93,6 +93,7 @@ function pumpfunTrade(row: Row, tokens: Map<string, Token>, sol: Token): Observe
   return {
     line: row.line,
     id: `${signature}:${row.line}`,
+    tx: signature,
     pool: mintText,
     base: token,
     quote: sol,

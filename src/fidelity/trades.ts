@@ -30,6 +30,11 @@ export interface ObservedTrade {
   readonly line: number;
   /** Stable id (signature and line): seeds the models' random draws. */
   readonly id: string;
+  /**
+   * The transaction the trade was a leg of, when the file says. Legs of one transaction execute in
+   * file order with nothing in between: a later leg is priced on the state the earlier ones left.
+   */
+  readonly tx: string | undefined;
   /** Pool identity: the reserves of one pool form one history. */
   readonly pool: string;
   readonly base: Token;
@@ -92,6 +97,22 @@ export function poolOutput(t: Pick<ObservedTrade, 'side' | 'amountIn' | 'rule'>,
   }
   const net = t.amountIn - feeOf(t.amountIn, r.feeBps);
   return t.side === 'buy' ? cpOut(s.quote, s.base, net) : cpOut(s.base, s.quote, net);
+}
+
+/**
+ * The pool state after `t` executes on `s` as a quote on `s` says it would (its predicted output, its
+ * input into the pool: a pump.fun buy's SOL net of fees, a cpmm input with its fee, which stays in
+ * the pool). Used to price a transaction's later leg on the state its earlier legs leave.
+ */
+export function stateAfter(t: Pick<ObservedTrade, 'side' | 'amountIn' | 'rule'>, s: PoolState): PoolState {
+  const r = t.rule;
+  if (t.side === 'buy') {
+    const into = r.kind === 'pumpfun' ? (r.curveSolIn ?? netOfFees(t.amountIn, r.feeBps + r.creatorFeeBps)) : t.amountIn;
+    const out = r.kind === 'pumpfun' ? cpOut(s.quote, s.base, into) : poolOutput(t, s);
+    return { base: s.base - out, quote: s.quote + into };
+  }
+  const out = r.kind === 'pumpfun' ? cpOut(s.base, s.quote, t.amountIn) : poolOutput(t, s);
+  return { base: s.base + t.amountIn, quote: s.quote - out };
 }
 
 /** The share of the input that reaches the curve when fees are charged on top (a buy given gross SOL). */

@@ -27,7 +27,10 @@ export interface SlippageContext {
 }
 
 export interface SlippageResult {
-  /** Adverse slippage as a fraction of the expected price (>= 0). BUY pays x(1+s), SELL gets x(1-s). */
+  /**
+   * Slippage as a fraction of the expected price: BUY pays x(1+s), SELL gets x(1-s). Adverse (>= 0) for
+   * every model but `empirical`, whose measured market moves may be favourable (< 0).
+   */
   readonly fraction: Ratio;
   /** One line a user reads on the trade: why the fill came out as it did. */
   readonly explanation: string;
