@@ -6,7 +6,7 @@ import type pino from 'pino';
 import type { Config } from './config/schema.js';
 import type { FeeSchedule } from './domain/fees.js';
 import { landingDrift, parseLandingParams } from './domain/slippage/landing.js';
-import { createSlippageRegistry } from './domain/slippage/registry.js';
+import { configuredSlippage } from './config/slippage.js';
 import { createRng } from './domain/rng.js';
 import type { JsonValue } from './domain/request.js';
 import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
@@ -69,11 +69,10 @@ export function pipelineOptions(config: Config, tokens: TokenRegistry = createTo
     rentLamports: BigInt(config.fees.rentLamports),
     chargeRent: config.fees.chargeRent,
   };
-  const slippage = createSlippageRegistry();
-  slippage.create(config.slippage.model, 'config.slippage.model'); // a bad default model fails at start, not on the first trade
+  const { registry: slippage, defaultModel } = configuredSlippage(config);
   return {
     slippage,
-    defaultSlippageModel: config.slippage.model,
+    defaultSlippageModel: defaultModel,
     defaultToleranceBps: config.slippage.defaultToleranceBps,
     nearToleranceRatio: config.warnings.nearToleranceRatio,
     fees,
@@ -110,6 +109,7 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     log: logger,
     metrics: metrics.sink,
     slowExecutionMs: config.warnings.slowExecutionMs,
+    maxPortfolios: config.portfolios.max,
     ...(parts.restored ? { restored: parts.restored } : {}),
     ...(parts.recorder ? { recorder: parts.recorder } : {}),
   });
@@ -185,12 +185,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     metrics: metrics.sink,
     rpcMetrics: metrics.rpc,
     maxMessageBytes: config.grpc.maxMessageBytes,
+    streamQueueTrades: config.server.streamQueueTrades,
     guard: {
       principals,
       maxInFlight: config.server.maxInFlight,
       maxEventLoopDelayMs: config.server.maxEventLoopDelayMs,
       defaultDeadlineMs: config.server.defaultDeadlineMs,
       maxMetadataBytes: config.server.maxMetadataBytes,
+      maxStreams: config.server.maxStreams,
+      maxStreamsPerKey: config.server.maxStreamsPerKey,
       onReject: (code) => metrics.guard.countRejection(code),
     },
     ...(tls ? { tls } : {}),

@@ -50,11 +50,35 @@ export function redact(value: unknown, key = ''): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
+      if (k === 'jupiterUrls' && Array.isArray(v)) {
+        out[k] = v.map(redactJupiterEndpoint);
+        continue;
+      }
       out[k] = SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') ? REDACTED : redact(v, k);
     }
     return out;
   }
   return value;
+}
+
+/**
+ * A Jupiter base URL keeps scheme://host[:port] only: hosted plans put a token in the path
+ * (https://host/TOKEN), so a path, credentials or a query become "/<redacted>". A {url, label} entry
+ * keeps its label.
+ */
+function redactJupiterEndpoint(entry: unknown): unknown {
+  if (typeof entry !== 'string') {
+    if (typeof entry === 'object' && entry !== null && 'url' in entry) return { ...entry, url: redactJupiterEndpoint(entry.url) };
+    return redact(entry);
+  }
+  let u: URL;
+  try {
+    u = new URL(entry);
+  } catch {
+    return REDACTED;
+  }
+  const hidden = (u.pathname !== '' && u.pathname !== '/') || u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '';
+  return `${u.protocol}//${u.host}${hidden ? `/${REDACTED}` : ''}`;
 }
 
 /** redis://user:hunter2@host:6379 -> redis://user:<redacted>@host:6379; credential query params too. */

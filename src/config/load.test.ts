@@ -43,6 +43,8 @@ describe('defaults', () => {
       maxRateLimitWaitMs: 2000,
       breakerFailureThreshold: 3,
       breakerOpenMs: 10000,
+      maxDeviationBps: 1000,
+      lastGoodMaxAgeMs: 30000,
       redisTimeoutMs: 50,
     });
     expect(c.market.redisUrl).toBeUndefined();
@@ -52,10 +54,11 @@ describe('defaults', () => {
       landingDelay: { enabled: false },
     });
     expect(c.fees).toEqual({ signatureLamports: 5000, rentLamports: 2039280, chargeRent: true });
-    expect(c.portfolios).toEqual({ startingBalances: { SOL: '100', USDC: '10000' }, byId: {} });
+    expect(c.portfolios).toEqual({ startingBalances: { SOL: '100', USDC: '10000' }, byId: {}, max: 10000 });
     expect(c.mev).toEqual({ regime: 'current', params: {} });
     expect(c.warnings).toEqual({ slowExecutionMs: 50, nearToleranceRatio: 0.8 });
     expect(c.server.maxInFlight).toBe(2048);
+    expect([c.server.maxStreams, c.server.maxStreamsPerKey, c.server.streamQueueTrades]).toEqual([256, 64, 128]);
     expect(c.server.maxEventLoopDelayMs).toBe(0);
     expect(c.questdb.conf).toBeUndefined();
     expect(c).toEqual(defaultConfig());

@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
+import { slippageIssues } from './slippage.js';
 import { ENV_BINDINGS, FLAG_BINDINGS, numberOrText, type ConfigPath } from './sources.js';
 
 export { describeConfig, type DescribeOptions } from './describe.js';
@@ -82,6 +83,8 @@ export function resolveConfig(options: LoadConfigOptions = {}): ResolvedConfig {
 
   const parsed = configSchema.safeParse(merged, { reportInput: true, error: problemFor });
   if (!parsed.success) throw new ConfigError(toIssues(parsed.error.issues, origins));
+  const slippage = slippageIssues(parsed.data, (path) => sourceOf(path, origins));
+  if (slippage.length > 0) throw new ConfigError(slippage);
   return { config: parsed.data, origins };
 }
 

@@ -17,8 +17,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const MARKET_KINDS = ['sim', 'jupiter'] as const;
 export type MarketKind = (typeof MARKET_KINDS)[number];
 
-/** Slippage model names from the contract (TradeRequest.slippage_model); the registry validates params. */
-export const SLIPPAGE_MODEL_NAMES = ['fixed', 'quote', 'cpmm', 'sqrt', 'random'] as const;
+/**
+ * Slippage model names from the contract (TradeRequest.slippage_model); the registry validates params
+ * (config/slippage.ts at start). "empirical" is fitted by `pte evaluate --emit-model`.
+ */
+export const SLIPPAGE_MODEL_NAMES = ['fixed', 'quote', 'cpmm', 'sqrt', 'random', 'empirical'] as const;
 
 export const MEV_REGIMES = ['current', 'mid_2025', 'peak'] as const;
 export type MevRegime = (typeof MEV_REGIMES)[number];
@@ -46,6 +49,21 @@ function describeInput(v: unknown): string {
 const port = () => whole(0, 65_535);
 const host = () => z.string().min(1, { error: 'must not be empty' });
 const httpUrl = z.string().refine((s) => /^https?:\/\/[^\s/]+/.test(s), { error: 'must be an http:// or https:// URL' });
+
+/**
+ * A Jupiter endpoint: a base URL, or {url, label} to name it by the label wherever it is shown (price
+ * sources, logs, metrics) instead of by scheme://host[:port]. Labels are unique and printable.
+ */
+const jupiterEndpoint = z.union(
+  [
+    httpUrl,
+    z.strictObject({
+      url: httpUrl,
+      label: z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/, { error: 'a label holds 1-40 letters, digits and . _ : -' }),
+    }),
+  ],
+  { error: 'must be a URL or a mapping {url, label}' },
+);
 
 /**
  * uint64 seed. Accepts a bigint (YAML parsed with exact integers), a safe-integer number, or a decimal
@@ -151,6 +169,12 @@ export const configSchema = z.strictObject({
       defaultDeadlineMs: whole(1, 3_600_000).default(10_000),
       /** Largest total size of one call's metadata (header names plus values). */
       maxMetadataBytes: whole(256, 1024 * 1024).default(8 * 1024),
+      /** Open StreamTrades calls at once; past it a new stream is answered RESOURCE_EXHAUSTED (docs/hardening.md). */
+      maxStreams: whole(1, 100_000).default(256),
+      /** Open StreamTrades calls at once per API key (with apiKeys); past it RESOURCE_EXHAUSTED. */
+      maxStreamsPerKey: whole(1, 100_000).default(64),
+      /** Trades queued for a StreamTrades reader that falls behind; past it its stream is ended RESOURCE_EXHAUSTED. */
+      streamQueueTrades: whole(1, 100_000).default(128),
       /** On SIGTERM/SIGINT: how long in-flight calls may run before they are cut. */
       shutdownGraceMs: whole(0, 600_000).default(10_000),
       /** API keys; empty = no authentication (a sidecar on localhost). */
@@ -211,8 +235,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       kind: z.enum(MARKET_KINDS).default('sim'),
       jupiterUrls: z
-        .array(httpUrl)
+        .array(jupiterEndpoint)
         .min(1, { error: 'must list at least one URL' })
+        .superRefine((list, ctx) => {
+          const seen = new Set<string>();
+          list.forEach((e, i) => {
+            if (typeof e === 'string') return;
+            if (seen.has(e.label)) ctx.addIssue({ code: 'custom', path: [i, 'label'], message: `label ${JSON.stringify(e.label)} is used twice` });
+            seen.add(e.label);
+          });
+        })
         .default(['https://api.jup.ag', 'https://lite-api.jup.ag']),
       redisUrl: z
         .string()
@@ -240,6 +272,10 @@ export const configSchema = z.strictObject({
       /** Consecutive failures that open an endpoint's circuit, and how long it stays open before a probe. */
       breakerFailureThreshold: whole(1, 100).default(3),
       breakerOpenMs: whole(1, 3_600_000).default(10_000),
+      /** A Jupiter price further than this from the mint's last good price (or another endpoint's) is refused. */
+      maxDeviationBps: whole(1, 1_000_000).default(1_000),
+      /** How long a price taken from Jupiter serves as the mint's last good price. */
+      lastGoodMaxAgeMs: whole(1, 86_400_000).default(30_000),
       /** Timeout of one Redis command; past it the lookup goes upstream and the failure is counted. */
       redisTimeoutMs: whole(1, 10_000).default(50),
     })
@@ -273,6 +309,12 @@ export const configSchema = z.strictObject({
           z.strictObject({ startingBalances: balances }),
         )
         .default({}),
+      /**
+       * Portfolios this server holds at most. A trade or reset that would create one more is answered
+       * RESOURCE_EXHAUSTED (PORTFOLIO_LIMIT); reads never create one. Portfolios recovered at start
+       * count but are never dropped.
+       */
+      max: whole(1, 10_000_000).default(10_000),
     })
     .prefault({}),
   mev: z

@@ -25,6 +25,7 @@ export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
 export const ERROR_CODES = {
   INVALID_ARGUMENT: { status: GrpcStatus.INVALID_ARGUMENT, summary: 'a request field is malformed or out of range' },
   TOKEN_NOT_FOUND: { status: GrpcStatus.NOT_FOUND, summary: 'a token is not in the registry' },
+  PORTFOLIO_LIMIT: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'creating the portfolio would exceed portfolios.max; reuse or reset an existing one' },
   INSUFFICIENT_BALANCE: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'the portfolio cannot pay for the trade and its fees' },
   PRICE_IMPACT_TOO_HIGH: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'price impact exceeds max_price_impact_bps' },
   NO_ROUTE: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'the market has no route for this pair' },
@@ -40,9 +41,21 @@ export const ERROR_CODES = {
   PERMISSION_DENIED: { status: GrpcStatus.PERMISSION_DENIED, summary: 'the API key is not allowed this portfolio' },
   RATE_LIMITED: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: "the API key's request rate is used up" },
   METADATA_TOO_LARGE: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'the call metadata (headers) exceeds server.maxMetadataBytes' },
+  TOO_MANY_STREAMS: {
+    status: GrpcStatus.RESOURCE_EXHAUSTED,
+    summary: 'server.maxStreams trade streams are open, or server.maxStreamsPerKey for this API key; close one first',
+  },
+  STREAM_TOO_SLOW: {
+    status: GrpcStatus.RESOURCE_EXHAUSTED,
+    summary: 'a StreamTrades reader fell more than server.streamQueueTrades trades behind; its stream was ended (reconnect and catch up with ListTrades)',
+  },
   MALFORMED_REQUEST: { status: GrpcStatus.INVALID_ARGUMENT, summary: 'the request bytes are not a valid protobuf message of the method' },
   SHUTTING_DOWN: { status: GrpcStatus.UNAVAILABLE, summary: 'the server is draining; retry on another instance' },
   DEADLINE_EXCEEDED: { status: GrpcStatus.DEADLINE_EXCEEDED, summary: 'the deadline passed before the trade was booked' },
+  REPORT_UNAVAILABLE: {
+    status: GrpcStatus.FAILED_PRECONDITION,
+    summary: 'no report can be made for the range: the portfolio has no mark in it, or its marks and trades disagree there (e.g. a reset inside the range)',
+  },
   INTERNAL: { status: GrpcStatus.INTERNAL, summary: 'an unexpected failure; nothing was changed' },
 } as const satisfies Record<string, { status: GrpcStatusCode; summary: string }>;
 
