@@ -1,0 +1,117 @@
+import { amount, lamports } from '../domain/amount.js';
+import { DEFAULT_FEES, networkFee, type FeeSchedule } from '../domain/fees.js';
+import type { Position } from '../domain/ledger.js';
+import { fillTrade, nanoUsd, priceTrade, toBps } from '../domain/pricing.js';
+import { add, ratioToString, ZERO, type Ratio } from '../domain/ratio.js';
+import type { JsonValue, TradeAction, TradeStatus } from '../domain/request.js';
+import { registry, request, routeQuote, usd } from '../domain/test-support.js';
+import type { Mint, Token } from '../domain/tokens.js';
+import { NO_MEV } from '../domain/trade.js';
+import { computeMark, type Mark } from './marks.js';
+import type { ReportTrade } from './report.js';
+
+export { JUP, registry, SOL, USDC } from '../domain/test-support.js';
+
+/** A trade as the executor would book it, built with the domain's own pricing, fill and fee functions. */
+export interface TradeSpec {
+  readonly sequence: number;
+  readonly atMs: number;
+  readonly action: TradeAction;
+  readonly base: Token;
+  readonly quote: Token;
+  /** Base units of base (isBaseInput) or quote. */
+  readonly amount: bigint;
+  readonly isBaseInput: boolean;
+  /** USD prices as decimal strings. */
+  readonly baseUsd: string;
+  readonly quoteUsd: string;
+  readonly baseLiquidityUsd?: string;
+  /** SWAP only: the route quote's amounts and impact. */
+  readonly route?: { readonly inUnits: bigint; readonly outUnits: bigint; readonly impact: Ratio };
+  /** The slippage model's adverse fraction and the MEV loss fraction. */
+  readonly slippage?: Ratio;
+  readonly mevLoss?: Ratio;
+  readonly status?: TradeStatus;
+  readonly fees?: FeeSchedule;
+  readonly priorityFee?: bigint;
+  readonly opensAccount?: boolean;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  readonly portfolioId?: string;
+}
+
+export function makeTrade(s: TradeSpec): ReportTrade {
+  const req = { ...request(s.action, s.base, s.quote, s.amount, s.isBaseInput), portfolioId: s.portfolioId ?? 'default' };
+  const base = usd(s.base, s.baseUsd, s.baseLiquidityUsd);
+  const quote = usd(s.quote, s.quoteUsd);
+  const input = s.action === 'BUY' || (s.action === 'SWAP' && !s.isBaseInput) ? s.quote : s.base;
+  const output = input === s.base ? s.quote : s.base;
+  const route = s.route && { ...routeQuote(input, output, s.route.inUnits, s.route.outUnits), priceImpact: s.route.impact };
+  const priced = priceTrade(req, base, quote, route);
+  const slippage = s.slippage ?? ZERO;
+  const mevLoss = s.mevLoss ?? ZERO;
+  const fill = fillTrade(req, priced, route, add(slippage, mevLoss));
+  const status = s.status ?? 'FILLED';
+  const filled = status === 'FILLED';
+  const fees = networkFee(s.fees ?? DEFAULT_FEES, lamports(s.priorityFee ?? 0n), filled && (s.opensAccount ?? false));
+  return {
+    tradeId: `t${s.sequence}`,
+    requestId: `r${s.sequence}`,
+    portfolioId: req.portfolioId,
+    sequence: s.sequence,
+    action: s.action,
+    status,
+    base: s.base,
+    quote: s.quote,
+    input: priced.input,
+    output: priced.output,
+    inputAmount: fill.inputAmount,
+    outputAmount: filled ? fill.outputAmount : amount(0n),
+    expectedPrice: priced.expectedPrice,
+    executedPrice: fill.executedPrice,
+    slippageBps: toBps(slippage),
+    mevImpactBps: toBps(mevLoss),
+    priceImpactBps: toBps(priced.priceImpact),
+    fees,
+    executedAtMs: s.atMs,
+    priceSource: 'test',
+    mev: mevLoss.n > 0n ? { ...NO_MEV, simulated: true, attacked: true } : NO_MEV,
+    slippageModel: 'fixed',
+    slippageExplanation: '',
+    seed: 0n,
+    route: [],
+    failureReason: filled ? undefined : 'test',
+    inputValueNanoUsd: nanoUsd(fill.inputAmount, priced.input.decimals, priced.inputUsdPrice),
+    inputs: {
+      amount: s.amount.toString(),
+      isBaseInput: s.isBaseInput,
+      maxPriceImpactBps: undefined,
+      fingerprint: '',
+      baseUsd: ratioToString(base.usd),
+      quoteUsd: ratioToString(quote.usd),
+      baseLiquidityUsd: base.liquidityUsd && ratioToString(base.liquidityUsd),
+      quoteLiquidityUsd: undefined,
+      priceSource: 'test',
+      quote: undefined,
+      slippageModel: { name: 'fixed', params: {} },
+      slippageToleranceBps: 100,
+      priorityFee: String(s.priorityFee ?? 0n),
+      simulateMev: mevLoss.n > 0n,
+      mevProtection: 'PUBLIC',
+    },
+    warnings: [],
+    ...(s.metadata ? { metadata: s.metadata } : {}),
+  };
+}
+
+/** Balances by token, as the ledger holds them. */
+export const positionsOf = (balances: readonly (readonly [Token, bigint])[]): Map<Mint, Position> =>
+  new Map(balances.map(([t, units]) => [t.mint, { amount: units, costNanoUsd: 0n }] as const));
+
+/** Prices by token from decimal strings. */
+export const pricesOf = (prices: readonly (readonly [Token, string])[]): Map<Mint, ReturnType<typeof usd>> =>
+  new Map(prices.map(([t, p]) => [t.mint, usd(t, p)] as const));
+
+/** A mark of the given balances at the given prices. */
+export function markOf(sequence: number, atMs: number, balances: readonly (readonly [Token, bigint])[], prices: readonly (readonly [Token, string])[], portfolioId = 'default'): Mark {
+  return computeMark({ portfolioId, sequence, positions: positionsOf(balances) }, registry, pricesOf(prices), atMs);
+}
