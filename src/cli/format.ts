@@ -138,6 +138,18 @@ function mevLine(t: TradeMessage): string | undefined {
   return m.attacked ? `sandwiched: lost ${usd(m.lossUsd)} (${bps(t.mevImpactBps)}); ${p}` : `not attacked; ${p}`;
 }
 
+/** A landing-time trade's delay and when it was priced; undefined for a trade priced immediately. */
+function landingLine(t: TradeMessage): string | undefined {
+  const l = t.landing;
+  if (!l) return undefined;
+  const slots = `${l.slots} slot${l.slots === 1 ? '' : 's'}`;
+  const msOf = (ts: TimestampMessage | null): number | undefined => (ts && /^-?\d+$/.test(ts.seconds) ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : undefined);
+  const sent = msOf(l.sentAt);
+  const priced = msOf(l.pricedAt);
+  const after = sent !== undefined && priced !== undefined ? `, priced ${groupDigits(String(priced - sent))} ms after sending` : '';
+  return `priced at landing: ${slots} (${groupDigits(l.delayMs)} ms) landing delay${after}`;
+}
+
 /** The readable summary of an ExecuteTrade result (see `pte trade`). */
 export function formatTradeResult(r: TradeResultMessage): string {
   const out: string[] = [];
@@ -159,6 +171,8 @@ export function formatTradeResult(r: TradeResultMessage): string {
   rows.push(['trade', `${t.tradeId} (portfolio ${t.portfolioId}, ledger entry ${t.sequence}, seed ${t.seed})`]);
   rows.push(['request', t.requestId]);
   rows.push(['executed at', timestamp(t.executedAt)]);
+  const landing = landingLine(t);
+  if (landing !== undefined) rows.push(['landing', landing]);
   out.push(fields(rows));
   if (r.warnings.length > 0) {
     out.push('', 'warnings');
@@ -184,6 +198,7 @@ export function timingsTable(m: ExecutionMetricsMessage, indent = ''): string {
     ['portfolio', m.portfolioUpdateUs],
     ['journal', m.journalUs],
   ];
+  if (m.landingWaitUs !== undefined && m.landingWaitUs !== '0') cols.splice(2, 0, ['landing wait', m.landingWaitUs]);
   return table(
     cols.map(([k]) => k),
     [cols.map(([, v]) => groupDigits(v))],

@@ -24,6 +24,9 @@ options:
   --priority-fee LAMPORTS    priority fee (below 1,000,000)
   --mev                      simulate a sandwich attack
   --mev-protection P         public, jito_bundle, jito_dontfront or private
+  --pricing immediate|landing  when the trade is priced (default: the server's execution.pricing);
+                             landing waits the seeded landing delay and prices on the market then
+  --landing                  shorthand for --pricing landing
   --request-id UUID          idempotency key (default: a random UUID)
   --json                     print the TradeResult as JSON
 
@@ -40,6 +43,8 @@ const OPTIONS = {
   'priority-fee': { type: 'string' },
   mev: { type: 'boolean' },
   'mev-protection': { type: 'string' },
+  pricing: { type: 'string' },
+  landing: { type: 'boolean' },
   'request-id': { type: 'string' },
   json: { type: 'boolean' },
   ...CONNECTION_OPTIONS,
@@ -102,6 +107,14 @@ export function parseTradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       throw new UsageError(`--mev-protection: expected ${Object.keys(PROTECTIONS).join(', ')}; got ${JSON.stringify(v['mev-protection'])}`, C);
     }
     request.mevProtection = p;
+  }
+  const pricing = v.landing === true ? 'landing' : v.pricing?.toLowerCase();
+  if (v.landing === true && v.pricing !== undefined && v.pricing.toLowerCase() !== 'landing') {
+    throw new UsageError(`--landing contradicts --pricing ${v.pricing}`, C);
+  }
+  if (pricing !== undefined) {
+    if (pricing !== 'immediate' && pricing !== 'landing') throw new UsageError(`--pricing: expected immediate or landing, got ${JSON.stringify(v.pricing)}`, C);
+    request.executionPricing = pricing === 'landing' ? 'LANDING' : 'IMMEDIATE';
   }
   return { request, json: v.json === true, addr: connection.addr, connection };
 }

@@ -4,6 +4,8 @@ import type { Token } from './tokens.js';
 export type TradeAction = 'BUY' | 'SELL' | 'SWAP';
 export type TradeStatus = 'FILLED' | 'FAILED_SLIPPAGE' | 'FAILED_MEV';
 export type MevProtection = 'PUBLIC' | 'JITO_BUNDLE' | 'JITO_DONTFRONT' | 'PRIVATE';
+/** When a trade is priced: on arrival, or on the market as it is when the transaction would land. */
+export type ExecutionPricing = 'IMMEDIATE' | 'LANDING';
 
 /** JSON-like values: what google.protobuf.Struct carries. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -33,6 +35,8 @@ export interface RawTradeRequest {
   readonly portfolioId: string;
   readonly slippageModel?: SlippageModelSpec | undefined;
   readonly mevProtection: MevProtection | 'UNSPECIFIED' | number;
+  /** Absent or UNSPECIFIED: the server's execution.pricing. */
+  readonly executionPricing?: ExecutionPricing | 'UNSPECIFIED' | number;
 }
 
 /** A request that passed validation: tokens resolved, amounts in base units, defaults applied. */
@@ -53,6 +57,8 @@ export interface TradeRequest {
   readonly metadata: Readonly<Record<string, JsonValue>> | undefined;
   readonly slippageModel: SlippageModelSpec | undefined;
   readonly mevProtection: MevProtection;
+  /** As asked; undefined (not asked) means the server's execution.pricing. */
+  readonly executionPricing?: ExecutionPricing | undefined;
 }
 
 /** The token `amount` is denominated in. */

@@ -11,7 +11,8 @@ import { createRng } from '../domain/rng.js';
 import type { SlippageModel } from '../domain/slippage/model.js';
 import type { SlippageRegistry } from '../domain/slippage/registry.js';
 import type { Token } from '../domain/tokens.js';
-import { NO_MEV, type MevOutcome, type Trade, type TradeInputs } from '../domain/trade.js';
+import { NO_MEV, type MevOutcome, type Trade, type TradeInputs, type TradeLanding } from '../domain/trade.js';
+import type { LandingTimeOptions } from './landing-stage.js';
 import type { Log } from './ports.js';
 
 /**
@@ -57,6 +58,8 @@ export interface PipelineOptions {
   readonly sol: Token;
   readonly mev?: MevEvaluator | undefined;
   readonly drift?: DriftEvaluator | undefined;
+  /** Landing-time pricing (execution.pricing, execution.slotMs, the slot model); absent = immediate only. */
+  readonly landingTime?: LandingTimeOptions | undefined;
 }
 
 /** The market data one trade is priced on. */
@@ -88,6 +91,8 @@ export interface Draft {
   /** Microseconds spent in the slippage and MEV stages. */
   readonly slippageUs: number;
   readonly mevUs: number;
+  /** A landing-time trade's timing, carried onto the trade. */
+  readonly landing?: TradeLanding | undefined;
 }
 
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
@@ -129,7 +134,8 @@ export function draftTrade(request: TradeRequest, fingerprint: string, market: M
   });
   let slippage = slipped.fraction;
   let slippageExplanation = slipped.explanation;
-  if (opts.drift) {
+  // Priced at landing, the market has already moved over the delay: no modelled drift on top.
+  if (opts.drift && request.executionPricing !== 'LANDING') {
     const drift = opts.drift({ request, priced, seed });
     slippage = add(slippage, drift.fraction);
     slippageExplanation = `${slippageExplanation}; ${drift.explanation}`;
@@ -271,6 +277,8 @@ export function buildTrade(d: Draft, state: PortfolioState, opts: PipelineOption
     inputValueNanoUsd: nanoUsd(fill.inputAmount, input.decimals, d.priced.inputUsdPrice),
     inputs,
     warnings: d.warnings,
+    ...(d.landing === undefined ? {} : { landing: d.landing }),
+    ...(r.metadata === undefined ? {} : { metadata: r.metadata }),
   };
 }
 
@@ -297,6 +305,7 @@ export function recordedRequest(t: Trade): TradeRequest {
     metadata: undefined,
     slippageModel: t.inputs.slippageModel,
     mevProtection: t.inputs.mevProtection,
+    ...(t.landing === undefined ? {} : { executionPricing: t.landing.pricing }),
   };
 }
 

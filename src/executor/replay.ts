@@ -2,12 +2,15 @@ import { applyEvent, type LedgerEvent, type PortfolioState } from '../domain/led
 import { ratioToString } from '../domain/ratio.js';
 import type { Token } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
+import { replayLanding } from './landing-stage.js';
 import { buildTrade, draftTrade, recordedMarket, recordedRequest, type PipelineOptions } from './pipeline.js';
 
 /** Re-executes a recorded trade from its recorded inputs (prices, quote, seed, model) with no network. */
 export function reexecute(recorded: Trade, stateBefore: PortfolioState, pipeline: PipelineOptions): Trade {
   const draft = draftTrade(recordedRequest(recorded), recorded.inputs.fingerprint, recordedMarket(recorded), recorded.seed, pipeline);
-  return buildTrade(draft, stateBefore, pipeline, recorded.executedAtMs);
+  // Landing-time trades: priced on the recorded landing prices; the delay is drawn again from the seed.
+  const landing = replayLanding(recorded, pipeline.landingTime);
+  return buildTrade(landing === undefined ? draft : { ...draft, landing }, stateBefore, pipeline, recorded.executedAtMs);
 }
 
 /** The fields a replay must reproduce exactly; every difference is named. */
@@ -23,6 +26,7 @@ export function tradeDifferences(recorded: Trade, replayed: Trade): string[] {
     ['mev', (t) => JSON.stringify(t.mev)],
     ['network_fee_lamports', (t) => t.fees.total.toString()],
     ['input_value', (t) => t.inputValueNanoUsd.toString()],
+    ['landing', (t) => (t.landing === undefined ? 'none' : `${t.landing.pricing} ${t.landing.slots} slots ${t.landing.delayMs} ms`)],
   ];
   return fields.flatMap(([name, get]) => (get(recorded) === get(replayed) ? [] : [`${name}: recorded ${get(recorded)}, replayed ${get(replayed)}`]));
 }

@@ -129,7 +129,10 @@ export type EmulatorPath = 'price' | 'quote';
 
 export interface EmulatorRequest {
   readonly path: EmulatorPath;
+  /** When it was answered (or given up on). */
   readonly atMs: number;
+  /** When it arrived, before any injected latency: when the market was asked. */
+  readonly receivedAtMs: number;
   readonly status: number | 'hang';
   /** ids asked (price) or [inputMint, outputMint] (quote). */
   readonly mints: readonly string[];
@@ -301,6 +304,7 @@ export async function startJupiterEmulator(options: JupiterEmulatorOptions = {})
   const count = (path?: EmulatorPath): number => (path === undefined ? log.length : log.filter((r) => r.path === path).length);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAtMs = now();
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/__emulator/')) return admin(req, res, url.pathname);
     // Any prefix is accepted before the API path, as hosted plans put a token there.
@@ -314,7 +318,7 @@ export async function startJupiterEmulator(options: JupiterEmulatorOptions = {})
     const apiKey = typeof header === 'string' ? header : undefined;
     const ids = path === 'price' ? (url.searchParams.get('ids') ?? '').split(',').filter((s) => s !== '') : [url.searchParams.get('inputMint') ?? '', url.searchParams.get('outputMint') ?? ''];
     const record = (status: number | 'hang'): void => {
-      log.push({ path, atMs: now(), status, mints: ids, apiKey, url: url.pathname + url.search });
+      log.push({ path, atMs: now(), receivedAtMs, status, mints: ids, apiKey, url: url.pathname + url.search });
     };
     slot++;
     const faults = take(path);

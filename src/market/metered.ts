@@ -14,10 +14,22 @@ export interface SourcedPrices {
   readonly attempts: number;
   /** True when a cache layer below L1 (Redis) answered every mint. */
   readonly fromCache: boolean;
+  /**
+   * When the oldest price in the answer was fetched from the source, when a layer knows it to be
+   * earlier than the call it answers (a reused or shared upstream call, a Redis entry); absent = now.
+   */
+  readonly fetchedAtMs?: number;
 }
 
+/** The earlier of two fetch times, either possibly unknown. */
+export const earlierFetch = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
 export interface MeteredPriceSource extends PriceSource {
-  fetchUsdPrices(mints: readonly Mint[]): Promise<SourcedPrices>;
+  /**
+   * notBeforeMs: serve only prices fetched from the source at or after it (a cache layer passes
+   * older entries over, a batching layer does not join or reuse an older call); see PriceFreshness.
+   */
+  fetchUsdPrices(mints: readonly Mint[], notBeforeMs?: number): Promise<SourcedPrices>;
   fetchQuote(request: QuoteRequest): Promise<QuoteLookup>;
 }
 

@@ -43,11 +43,17 @@ export interface PriceCache extends PriceProvider {
 interface Entry {
   readonly price: UsdPrice;
   readonly expiresAt: number;
+  /** When the upstream call that brought it was sent: what a freshness bound is checked against. */
+  readonly fetchedAt: number;
 }
 
 /** One upstream call: the mints it carries and the answer every waiter shares. */
 interface Batch {
   readonly mints: Mint[];
+  /** When it was sent; undefined while queued (it goes out this tick, so it is fresh for anyone). */
+  sentAt: number | undefined;
+  /** The strictest freshness bound of its waiters, passed to the layers below. */
+  notBeforeMs: number | undefined;
   readonly answer: Promise<SourcedPrices>;
   resolve(answer: SourcedPrices): void;
   reject(error: unknown): void;
@@ -70,7 +76,7 @@ export function createPriceCache(plainSource: PriceSource, options: PriceCacheOp
   let misses = 0;
   let upstreamCalls = 0;
 
-  function enqueue(m: Mint): Batch {
+  function enqueue(m: Mint, notBeforeMs: number | undefined): Batch {
     let batch = queued[queued.length - 1];
     if (batch === undefined || batch.mints.length >= maxBatch) {
       batch = newBatch();
@@ -78,6 +84,7 @@ export function createPriceCache(plainSource: PriceSource, options: PriceCacheOp
       queued.push(batch);
     }
     batch.mints.push(m);
+    if (notBeforeMs !== undefined) batch.notBeforeMs = Math.max(batch.notBeforeMs ?? notBeforeMs, notBeforeMs);
     inFlight.set(m, batch);
     return batch;
   }
@@ -90,18 +97,21 @@ export function createPriceCache(plainSource: PriceSource, options: PriceCacheOp
 
   function send(batch: Batch): void {
     upstreamCalls++;
+    const sentAt = now();
+    batch.sentAt = sentAt;
     const settle = (): void => {
       for (const m of batch.mints) if (inFlight.get(m) === batch) inFlight.delete(m);
     };
     // Promise.resolve().then turns a source that throws synchronously into a rejection for the waiters.
     Promise.resolve()
-      .then(() => source.fetchUsdPrices(batch.mints))
+      .then(() => (batch.notBeforeMs === undefined ? source.fetchUsdPrices(batch.mints) : source.fetchUsdPrices(batch.mints, batch.notBeforeMs)))
       .then(
         (answer) => {
           const expiresAt = now() + ttlMs;
           // Every price in the answer is kept, including ones a batching source added unasked
           // (upstream-batcher.ts tops calls up with recently traded mints).
-          for (const [m, price] of answer.prices) entries.set(m, { price, expiresAt });
+          const fetchedAt = Math.min(sentAt, answer.fetchedAtMs ?? sentAt);
+          for (const [m, price] of answer.prices) entries.set(m, { price, expiresAt, fetchedAt });
           settle();
           batch.resolve(answer);
         },
@@ -112,12 +122,20 @@ export function createPriceCache(plainSource: PriceSource, options: PriceCacheOp
       );
   }
 
-  async function fetchMissing(prices: Map<Mint, UsdPrice>, missing: readonly Mint[]): Promise<PriceLookup> {
+  /** A call sent before the freshness bound cannot serve the lookup. */
+  const freshEnough = (b: Batch, notBeforeMs: number | undefined): boolean => notBeforeMs === undefined || b.sentAt === undefined || b.sentAt >= notBeforeMs;
+
+  async function fetchMissing(prices: Map<Mint, UsdPrice>, missing: readonly Mint[], notBeforeMs: number | undefined): Promise<PriceLookup> {
     const batches: Batch[] = [];
     /** For each missing mint, the index of its batch in `batches`. */
     const slots: number[] = [];
     for (const m of missing) {
-      const b = inFlight.get(m) ?? enqueue(m);
+      const joined = inFlight.get(m);
+      let b: Batch;
+      if (joined !== undefined && freshEnough(joined, notBeforeMs)) {
+        b = joined;
+        if (notBeforeMs !== undefined && joined.sentAt === undefined) joined.notBeforeMs = Math.max(joined.notBeforeMs ?? notBeforeMs, notBeforeMs);
+      } else b = enqueue(m, notBeforeMs);
       let slot = batches.indexOf(b);
       if (slot < 0) slot = batches.push(b) - 1;
       slots.push(slot);
@@ -135,14 +153,15 @@ export function createPriceCache(plainSource: PriceSource, options: PriceCacheOp
 
   return {
     sourceName: source.name,
-    getUsdPrices(mints) {
+    getUsdPrices(mints, freshness) {
       options.onRequest?.(mints);
       const t = now();
+      const notBeforeMs = freshness?.notBeforeMs;
       const prices = new Map<Mint, UsdPrice>();
       let missing: Mint[] | undefined;
       for (const m of mints) {
         const e = entries.get(m);
-        const hit = e !== undefined && e.expiresAt > t;
+        const hit = e !== undefined && e.expiresAt > t && (notBeforeMs === undefined || e.fetchedAt >= notBeforeMs);
         if (hit) {
           hits++;
           prices.set(m, e.price);
@@ -153,7 +172,7 @@ export function createPriceCache(plainSource: PriceSource, options: PriceCacheOp
         onLookup?.(hit);
       }
       if (missing === undefined) return Promise.resolve({ prices, cacheHit: true, attempts: 0 });
-      return fetchMissing(prices, missing);
+      return fetchMissing(prices, missing, notBeforeMs);
     },
     getQuote(request: QuoteRequest): Promise<QuoteLookup> {
       return source.fetchQuote(request);
@@ -169,5 +188,5 @@ function newBatch(): Batch {
     resolve = res;
     reject = rej;
   });
-  return { mints: [], answer, resolve, reject };
+  return { mints: [], sentAt: undefined, notBeforeMs: undefined, answer, resolve, reject };
 }

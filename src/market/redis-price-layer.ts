@@ -16,7 +16,7 @@ import { isMint } from '../domain/tokens.js';
 import type { Mint } from '../domain/tokens.js';
 import type { Log, QuoteLookup } from '../executor/ports.js';
 import type { MeteredPriceSource, SourcedPrices } from './metered.js';
-import { metered } from './metered.js';
+import { earlierFetch, metered } from './metered.js';
 import type { PriceSource } from '../executor/ports.js';
 
 export const REDIS_KEY_PREFIX = 'pte:price:v1:';
@@ -31,6 +31,8 @@ export interface RedisPriceLayerOptions {
   readonly onLookup?: (hit: boolean) => void;
   /** Once per failed or skipped Redis operation (counted as a side failure). */
   readonly onFailure?: (operation: 'mget' | 'set' | 'unavailable') => void;
+  /** Clock in ms: stamps when a price was fetched, for freshness bounds. Default Date.now. */
+  readonly now?: () => number;
 }
 
 export interface RedisLayerStats {
@@ -45,28 +47,37 @@ export interface RedisPriceLayer extends MeteredPriceSource {
   stats(): RedisLayerStats;
 }
 
-/** What is stored per mint: the exact price, depth, source and observation time. */
+/**
+ * What is stored per mint: the exact price, depth, source and observation time, and when the upstream
+ * call that brought it was sent (`f`; absent from values written before it was kept).
+ */
 interface Stored {
   readonly u: string;
   readonly l: string | null;
   readonly s: string;
   readonly t: number;
+  readonly f?: number;
 }
 
-export function encodePrice(p: UsdPrice): string {
+export function encodePrice(p: UsdPrice, fetchedAtMs?: number): string {
   const v: Stored = { u: ratioToString(p.usd), l: p.liquidityUsd === undefined ? null : ratioToString(p.liquidityUsd), s: p.source, t: p.observedAtMs };
-  return JSON.stringify(v);
+  return JSON.stringify(fetchedAtMs === undefined ? v : { ...v, f: fetchedAtMs });
 }
 
 /** The price in a Redis value, or undefined when the value is not one we wrote (treated as a miss). */
 export function decodePrice(mint: Mint, text: string): UsdPrice | undefined {
+  return decodeStored(mint, text)?.price;
+}
+
+/** The price and when it was fetched (undefined when the value does not say). */
+function decodeStored(mint: Mint, text: string): { price: UsdPrice; fetchedAtMs: number | undefined } | undefined {
   try {
     const v = JSON.parse(text) as Partial<Stored> | null;
     if (v === null || typeof v.u !== 'string' || typeof v.s !== 'string' || typeof v.t !== 'number') return undefined;
     const usd = ratioFromString(v.u);
     if (usd.n <= 0n) return undefined;
     const liquidityUsd = typeof v.l === 'string' ? ratioFromString(v.l) : undefined;
-    return { mint, usd: ratio(usd.n, usd.d), liquidityUsd, source: v.s, observedAtMs: v.t };
+    return { price: { mint, usd: ratio(usd.n, usd.d), liquidityUsd, source: v.s, observedAtMs: v.t }, fetchedAtMs: typeof v.f === 'number' ? v.f : undefined };
   } catch {
     return undefined;
   }
@@ -77,6 +88,7 @@ export function createRedisPriceLayer(upstream: PriceSource, options: RedisPrice
   const { redis, log } = options;
   const ttlMs = options.ttlMs ?? 2_000;
   const prefix = options.keyPrefix ?? REDIS_KEY_PREFIX;
+  const now = options.now ?? Date.now;
   let hits = 0;
   let misses = 0;
   let bypassed = 0;
@@ -102,7 +114,8 @@ export function createRedisPriceLayer(upstream: PriceSource, options: RedisPrice
     }
   };
 
-  async function read(mints: readonly Mint[]): Promise<Map<Mint, UsdPrice> | undefined> {
+  /** Prices in Redis; with notBeforeMs, one fetched before it (or not saying when) counts as absent. */
+  async function read(mints: readonly Mint[], notBeforeMs: number | undefined): Promise<{ found: Map<Mint, UsdPrice>; oldest: number | undefined } | undefined> {
     if (redis.status !== 'ready') {
       fail('unavailable', new Error(`redis connection is ${redis.status}`));
       return undefined;
@@ -111,22 +124,27 @@ export function createRedisPriceLayer(upstream: PriceSource, options: RedisPrice
       const values = await redis.mget(...mints.map((m) => prefix + m));
       ok();
       const found = new Map<Mint, UsdPrice>();
+      let oldest: number | undefined;
       mints.forEach((m, i) => {
         const text = values[i];
-        const price = typeof text === 'string' ? decodePrice(m, text) : undefined;
-        if (price !== undefined) found.set(m, price);
+        const stored = typeof text === 'string' ? decodeStored(m, text) : undefined;
+        if (stored === undefined) return;
+        if (notBeforeMs !== undefined && (stored.fetchedAtMs === undefined || stored.fetchedAtMs < notBeforeMs)) return;
+        found.set(m, stored.price);
+        // A value that does not say when it was fetched counts as fetched long ago.
+        oldest = earlierFetch(oldest, stored.fetchedAtMs ?? 0);
       });
-      return found;
+      return { found, oldest };
     } catch (e) {
       fail('mget', e);
       return undefined;
     }
   }
 
-  function write(prices: ReadonlyMap<Mint, UsdPrice>): void {
+  function write(prices: ReadonlyMap<Mint, UsdPrice>, fetchedAtMs: number): void {
     if (prices.size === 0 || redis.status !== 'ready') return;
     const p = redis.pipeline();
-    for (const [m, price] of prices) p.set(prefix + m, encodePrice(price), 'PX', ttlMs);
+    for (const [m, price] of prices) p.set(prefix + m, encodePrice(price, fetchedAtMs), 'PX', ttlMs);
     p.exec().then(
       (results) => {
         const err = results?.find(([e]) => e !== null)?.[0];
@@ -136,14 +154,16 @@ export function createRedisPriceLayer(upstream: PriceSource, options: RedisPrice
     );
   }
 
-  async function fetchUsdPrices(mints: readonly Mint[]): Promise<SourcedPrices> {
+  async function fetchUsdPrices(mints: readonly Mint[], notBeforeMs?: number): Promise<SourcedPrices> {
     const wanted = [...new Set(mints)].filter(isMint);
     if (wanted.length === 0) return { prices: new Map(), attempts: 0, fromCache: true };
-    const cached = await read(wanted);
-    if (cached === undefined) {
+    const upstream = (ms: readonly Mint[]): Promise<SourcedPrices> => (notBeforeMs === undefined ? source.fetchUsdPrices(ms) : source.fetchUsdPrices(ms, notBeforeMs));
+    const stored = await read(wanted, notBeforeMs);
+    if (stored === undefined) {
       bypassed += wanted.length;
-      return source.fetchUsdPrices(wanted);
+      return upstream(wanted);
     }
+    const cached = stored.found;
     const missing: Mint[] = [];
     for (const m of wanted) {
       const hit = cached.has(m);
@@ -154,11 +174,15 @@ export function createRedisPriceLayer(upstream: PriceSource, options: RedisPrice
       }
       options.onLookup?.(hit);
     }
-    if (missing.length === 0) return { prices: cached, attempts: 0, fromCache: true };
-    const fresh = await source.fetchUsdPrices(missing);
-    write(fresh.prices);
+    const oldest = stored.oldest;
+    if (missing.length === 0) return { prices: cached, attempts: 0, fromCache: true, ...(oldest === undefined ? {} : { fetchedAtMs: oldest }) };
+    const sentAtMs = now();
+    const fresh = await upstream(missing);
+    const fetchedAtMs = Math.min(sentAtMs, fresh.fetchedAtMs ?? sentAtMs);
+    write(fresh.prices, fetchedAtMs);
     for (const [m, p] of fresh.prices) cached.set(m, p);
-    return { prices: cached, attempts: fresh.attempts, fromCache: false };
+    const overall = earlierFetch(oldest, fetchedAtMs);
+    return { prices: cached, attempts: fresh.attempts, fromCache: false, ...(overall === undefined ? {} : { fetchedAtMs: overall }) };
   }
 
   return {

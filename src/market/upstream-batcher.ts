@@ -16,7 +16,7 @@
 import type { QuoteRequest, UsdPrice } from '../domain/market.js';
 import type { Mint } from '../domain/tokens.js';
 import type { QuoteLookup } from '../executor/ports.js';
-import type { MeteredPriceSource, SourcedPrices } from './metered.js';
+import { earlierFetch, type MeteredPriceSource, type SourcedPrices } from './metered.js';
 
 export interface UpstreamBatcherOptions {
   /** Ids per call, top-up included. Default 50 (Price v3's limit). */
@@ -31,6 +31,8 @@ export interface UpstreamBatcherOptions {
 interface Call {
   readonly mints: Set<Mint>;
   readonly answer: Promise<SourcedPrices>;
+  /** When it was launched: a lookup with a later freshness bound does not join it. */
+  readonly launchedAt: number;
 }
 
 interface Queued {
@@ -53,8 +55,8 @@ export function createUpstreamBatcher(source: MeteredPriceSource, options: Upstr
   const now = options.now ?? Date.now;
   const reuseMs = options.reuseMs ?? 0;
   const lastAsked = new Map<Mint, number>();
-  /** The latest upstream price per mint and when it arrived. */
-  const recent = new Map<Mint, { readonly price: UsdPrice; readonly atMs: number }>();
+  /** The latest upstream price per mint, when it arrived and when its call was launched. */
+  const recent = new Map<Mint, { readonly price: UsdPrice; readonly atMs: number; readonly launchedAt: number }>();
   let inFlight: Call | undefined;
   let queued: Queued | undefined;
 
@@ -74,13 +76,14 @@ export function createUpstreamBatcher(source: MeteredPriceSource, options: Upstr
 
   function launch(wanted: Set<Mint>): Call {
     const ids = withTopUp(wanted);
-    const answer = source.fetchUsdPrices(ids);
-    const call: Call = { mints: new Set(ids), answer };
+    const launchedAt = now();
+    const answer = source.fetchUsdPrices(ids).then((a): SourcedPrices => ({ ...a, fetchedAtMs: Math.min(launchedAt, a.fetchedAtMs ?? launchedAt) }));
+    const call: Call = { mints: new Set(ids), answer, launchedAt };
     if (reuseMs > 0) {
       answer.then(
         (a) => {
           const t = now();
-          for (const [m, price] of a.prices) recent.set(m, { price, atMs: t });
+          for (const [m, price] of a.prices) recent.set(m, { price, atMs: t, launchedAt });
         },
         () => undefined,
       );
@@ -111,34 +114,40 @@ export function createUpstreamBatcher(source: MeteredPriceSource, options: Upstr
     return queued;
   }
 
-  async function fetchUsdPrices(asked: readonly Mint[]): Promise<SourcedPrices> {
+  async function fetchUsdPrices(asked: readonly Mint[], notBeforeMs?: number): Promise<SourcedPrices> {
     const t = now();
     for (const m of asked) lastAsked.set(m, t);
     let reused: Map<Mint, UsdPrice> | undefined;
+    let reusedFrom: number | undefined;
     let mints = asked;
     if (reuseMs > 0) {
       mints = asked.filter((m) => {
         const r = recent.get(m);
         if (r === undefined || t - r.atMs >= reuseMs) return true;
+        if (notBeforeMs !== undefined && r.launchedAt < notBeforeMs) return true;
         (reused ??= new Map()).set(m, r.price);
+        reusedFrom = earlierFetch(reusedFrom, r.launchedAt);
         return false;
       });
-      if (mints.length === 0 && reused !== undefined) return { prices: reused, attempts: 0, fromCache: true };
+      if (mints.length === 0 && reused !== undefined) return { prices: reused, attempts: 0, fromCache: true, ...(reusedFrom === undefined ? {} : { fetchedAtMs: reusedFrom }) };
     }
-    const current = inFlight;
+    // A call launched before the freshness bound is not joined: the mints wait for the next call.
+    const current = inFlight !== undefined && (notBeforeMs === undefined || inFlight.launchedAt >= notBeforeMs) ? inFlight : undefined;
     const rest = current === undefined ? [...new Set(mints)] : mints.filter((m) => !current.mints.has(m));
     const waits: Promise<SourcedPrices>[] = [];
     if (current !== undefined && rest.length < mints.length) waits.push(current.answer);
-    if (rest.length > 0) waits.push(current === undefined ? launch(new Set(rest)).answer : enqueue(rest).answer);
+    if (rest.length > 0) waits.push(inFlight === undefined ? launch(new Set(rest)).answer : enqueue(rest).answer);
     const answers = await Promise.all(waits);
     if (answers.length === 1 && answers[0] !== undefined && reused === undefined) return answers[0];
     const prices = new Map<Mint, UsdPrice>(reused);
     let attempts = 0;
+    let fetchedAtMs = reusedFrom;
     for (const a of answers) {
       attempts += a.attempts;
+      fetchedAtMs = earlierFetch(fetchedAtMs, a.fetchedAtMs);
       for (const [m, p] of a.prices) prices.set(m, p);
     }
-    return { prices, attempts, fromCache: false };
+    return { prices, attempts, fromCache: false, ...(fetchedAtMs === undefined ? {} : { fetchedAtMs }) };
   }
 
   return {

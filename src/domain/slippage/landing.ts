@@ -95,14 +95,23 @@ export function landingProbability(priorityFeeLamports: bigint, params: LandingP
   return params.p0 + ((params.pHigh - params.p0) * fee) / (fee + params.feeHalfLamports);
 }
 
+/**
+ * Slots from sending to landing: minSlots + Geometric(p(fee)), capped at maxSlots (see the header).
+ * One draw from `rng`. Used whether or not the drift model is enabled (landing-time pricing waits
+ * this long before pricing).
+ */
+export function drawLandingSlots(priorityFeeLamports: bigint, rng: Rng, params: LandingParams = LANDING_DEFAULTS): number {
+  const p = landingProbability(priorityFeeLamports, params);
+  const u = rng.next();
+  // Inverse CDF of the geometric: P(G >= k) = (1 - p)^k. 1 - u is in (0, 1], so the log is finite.
+  const extra = p >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - p));
+  return Math.min(params.maxSlots, params.minSlots + extra);
+}
+
 /** Slots from quote to landing and the adverse drift over them; zero, with no draws, when off. */
 export function landingDrift(ctx: LandingContext, params: LandingParams = LANDING_DEFAULTS): LandingDrift {
   if (!params.enabled) return { slots: 0, driftFraction: ZERO, explanation: 'landing delay off' };
-  const p = landingProbability(ctx.priorityFeeLamports, params);
-  const u = ctx.rng.next();
-  // Inverse CDF of the geometric: P(G >= k) = (1 - p)^k. 1 - u is in (0, 1], so the log is finite.
-  const extra = p >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - p));
-  const slots = Math.min(params.maxSlots, params.minSlots + extra);
+  const slots = drawLandingSlots(ctx.priorityFeeLamports, ctx.rng, params);
   const z = ctx.rng.normal();
   const sigmaBps = pairVolatility(ctx.input.class, ctx.output.class).perSlotBps * params.volatilityScale;
   const moveBps = sigmaBps * Math.sqrt(slots) * z;
