@@ -44,6 +44,8 @@ interface Mem {
   readonly indexBytes: number;
   /** The slowest fdatasync so far (over the journal's recent syncs), µs. */
   readonly syncMaxUs: number;
+  /** Marks in the journal's mark index. */
+  readonly indexedMarks?: number;
 }
 
 async function serve(): Promise<void> {
@@ -59,7 +61,8 @@ async function serve(): Promise<void> {
     ...(maxStreams === undefined ? {} : { maxStreams: Number(maxStreams) }),
   };
   const app = await startApp(
-    configSchema.parse({ dataDir, grpc: { port: 0 }, metrics: { port: 0 }, server, journal: { snapshotEvery: 50_000 } }),
+    // Marks on: one per trade, and periodic ones every PTE_OVERLOAD_MARKS_INTERVAL_MS (default 1 s, far more often than the service's 60 s).
+    configSchema.parse({ dataDir, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: 0 }, server, journal: { snapshotEvery: 50_000 }, marks: { intervalMs: Number(process.env.PTE_OVERLOAD_MARKS_INTERVAL_MS ?? '1000') } }),
     { logger: silentLogger() },
   );
   process.send?.({ port: app.grpcPort });
@@ -71,7 +74,7 @@ async function serve(): Promise<void> {
       if (m === 'mem-gc' && gc) gc();
       const u = process.memoryUsage();
       const j = app.journal?.stats();
-      process.send?.({ mem: { heapUsed: u.heapUsed, rss: u.rss, indexedTrades: j?.indexedTrades ?? 0, indexBytes: j?.indexBytes ?? 0, syncMaxUs: j?.syncMaxUs ?? 0 } });
+      process.send?.({ mem: { heapUsed: u.heapUsed, rss: u.rss, indexedTrades: j?.indexedTrades ?? 0, indexBytes: j?.indexBytes ?? 0, indexedMarks: j?.indexedMarks ?? 0, syncMaxUs: j?.syncMaxUs ?? 0 } });
     } else if (m === 'stop') {
       void app.stop(2_000).then(() => {
         rmSync(dataDir, { recursive: true, force: true });
@@ -321,12 +324,12 @@ async function main(): Promise<void> {
       const step = await openLoop(grpcSender(client.grpcClient), rate, Math.min(30, soakSeconds - t), (e) => errorsSeen.push(e));
       const m = await mem();
       samples.push({ t: t + 30, mem: m, p99Us: step.p99Us, errors: step.errors, exhausted: step.exhausted });
-      const row = [String(t + 30), (step.ok / step.seconds).toFixed(0), ms(step.p99Us), String(step.errors), String(step.exhausted), mb(m.heapUsed), mb(m.rss), String(m.indexedTrades), mb(m.indexBytes), ms(m.syncMaxUs)];
+      const row = [String(t + 30), (step.ok / step.seconds).toFixed(0), ms(step.p99Us), String(step.errors), String(step.exhausted), mb(m.heapUsed), mb(m.rss), String(m.indexedTrades), mb(m.indexBytes), String(m.indexedMarks ?? 0), ms(m.syncMaxUs)];
       rows.push(row);
       process.stderr.write(`soak: ${row.join('  ')}\n`);
     }
     console.log(`\nSoak: ${soakSeconds} s at ${rate} trades/s (open loop; server heap and RSS after each 30 s)\n`);
-    console.log(table(['t (s)', 'trades/s', 'p99 ms', 'errors', 'RESOURCE_EXHAUSTED', 'heap MiB', 'RSS MiB', 'indexed trades', 'index MiB', 'slowest fsync so far ms'], rows));
+    console.log(table(['t (s)', 'trades/s', 'p99 ms', 'errors', 'RESOURCE_EXHAUSTED', 'heap MiB', 'RSS MiB', 'indexed trades', 'index MiB', 'indexed marks', 'slowest fsync so far ms'], rows));
     // Flat: the second half's peak within 25 % of the first half's peak (GC makes single samples noisy).
     const half = Math.max(1, Math.floor(samples.length / 2));
     const peak = (xs: typeof samples, f: (m: Mem) => number): number => Math.max(...xs.map((s) => f(s.mem)));

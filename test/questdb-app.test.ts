@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExecutorClient } from '../src/client/index.js';
 import { run } from '../src/cli/run.js';
+import { createTokenRegistry } from '../src/domain/tokens.js';
+import { readJournal } from '../src/store/journal-reader.js';
 import { startQuestDbReceiver, type QuestDbReceiver } from '../src/store/questdb-receiver.js';
 import { startTestServer, trade } from './support.js';
 
@@ -72,27 +74,39 @@ describe('QuestDB recording in the service', () => {
         const r = await server.client.executeTrade(trade({ amount: '0.01' }));
         results.push({ tradeId: r.trade?.tradeId ?? '', status: String(r.trade?.status ?? '') });
       }
-      expect(server.app.recorder?.stats().depth).toBeLessThanOrEqual(30);
-      expect(server.app.recorder?.stats().dropped.overflow).toBe(50);
+      // Trades and their marks share the queue: a row each.
+      const stats = server.app.recorder?.stats();
+      expect(stats?.depth).toBeLessThanOrEqual(30);
+      expect(stats?.recorded).toBeGreaterThan(160);
+      expect(stats?.dropped.overflow).toBe((stats?.recorded ?? 0) - 30);
       const metrics = await (await fetch(`http://127.0.0.1:${server.app.metricsPort}/metrics`)).text();
-      expect(metrics).toContain('pte_questdb_rows_dropped_total{reason="overflow"} 50');
+      expect(metrics).toContain(`pte_questdb_rows_dropped_total{reason="overflow"} ${stats?.dropped.overflow}`);
       await rcv.setMode('ok');
       expect(await server.app.recorder?.drain(10_000)).toBe(0);
     } finally {
       await server.stop();
     }
     expect(results.every((r) => r.status === 'TRADE_STATUS_FILLED')).toBe(true);
-    expect(tradeIds(rcv)).toHaveLength(30);
+    expect(tradeIds(rcv).length + rcv.rows('portfolio_marks').length).toBe(30);
+    let journaledMarks = 0;
+    await readJournal(dataDir, createTokenRegistry(), () => undefined, {
+      visitMark: () => {
+        journaledMarks++;
+      },
+    });
+    expect(journaledMarks).toBeGreaterThan(80); // the creation mark and one per trade
 
     const err: string[] = [];
     const io = { out: () => undefined, err: (t: string) => err.push(t), env: {}, connect: createExecutorClient };
     expect(await run(['export', 'questdb', '--data-dir', dataDir, '--questdb', rcv.conf, '--no-progress'], io)).toBe(0);
     expect(tradeIds(rcv).sort()).toEqual(results.map((r) => r.tradeId).sort());
+    expect(rcv.rows('portfolio_marks')).toHaveLength(journaledMarks);
     // idempotent: again, and from the middle, adds nothing
     expect(await run(['export', 'questdb', '--from', '40', '--data-dir', dataDir, '--questdb', rcv.conf, '--no-progress'], io)).toBe(0);
     expect(tradeIds(rcv)).toHaveLength(80);
+    expect(rcv.rows('portfolio_marks')).toHaveLength(journaledMarks);
     expect(rcv.stats.duplicates).toBeGreaterThan(30);
-    expect(err.join('\n')).toContain('80 trades sent');
+    expect(err.join('\n')).toContain(`80 trades and ${journaledMarks} marks sent`);
   });
 
   it('refuses a conf with credentials from a flag, pointing to QDB_CLIENT_CONF', async () => {

@@ -1,7 +1,7 @@
 /**
  * Stopping the real `pte serve` (a child process) while QuestDB cannot take the queued rows: the
- * recorder keeps trying until its shutdown deadline, the rows it could not send are reported with
- * their count, and the process says it stopped and exits 0. Two ways QuestDB can be gone: nothing
+ * recorder keeps trying until its shutdown deadline, the rows it could not send (trades and marks)
+ * are reported with their count, and the process says it stopped and exits 0. Two ways QuestDB can be gone: nothing
  * listens at its address, or it accepts the connection and never answers.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +44,8 @@ interface LogLine {
   readonly level?: string;
   readonly msg?: string;
   readonly unsent?: number;
+  readonly unsent_trades?: number;
+  readonly unsent_marks?: number;
 }
 
 const logLines = (stdout: string): LogLine[] =>
@@ -93,7 +95,9 @@ describe('SIGTERM with rows queued for an unreachable QuestDB', () => {
     expect(r.stderr).toMatch(/pte: stopped/);
     const unsent = r.log.filter((l) => l.unsent !== undefined);
     expect(unsent).toHaveLength(1);
-    expect(unsent[0]).toMatchObject({ level: 'warn', unsent: TRADES });
+    expect(unsent[0]).toMatchObject({ level: 'warn', unsent_trades: TRADES });
+    expect(unsent[0]?.unsent).toBe(TRADES + (unsent[0]?.unsent_marks ?? 0));
+    expect(unsent[0]?.unsent_marks).toBeGreaterThanOrEqual(TRADES); // a mark after each trade
     expect(r.log.some((l) => l.msg === 'paper trade executor stopped')).toBe(true);
     expect((await journaledTrades(r.dataDir)).sort()).toEqual([...r.booked].sort());
   }, 60_000);
@@ -107,7 +111,9 @@ describe('SIGTERM with rows queued for an unreachable QuestDB', () => {
       expect(r.stderr).toMatch(/pte: stopped/);
       const unsent = r.log.filter((l) => l.unsent !== undefined);
       expect(unsent).toHaveLength(1);
-      expect(unsent[0]).toMatchObject({ level: 'warn', unsent: TRADES });
+      expect(unsent[0]).toMatchObject({ level: 'warn', unsent_trades: TRADES });
+      expect(unsent[0]?.unsent).toBe(TRADES + (unsent[0]?.unsent_marks ?? 0));
+      expect(unsent[0]?.unsent_marks).toBeGreaterThanOrEqual(TRADES); // a mark after each trade
       expect(receiver.rows()).toHaveLength(0);
     } finally {
       await receiver.close();

@@ -38,10 +38,11 @@ options:
 
 A progress bar goes to stderr when it is a terminal or the journal is large (over 64 MiB).
 
-pte export questdb re-sends the journal's trades (from journal sequence SEQ, default 1) to QuestDB's
-trades table, e.g. after an outage longer than the recorder's queue. Re-sending is harmless: the table
-deduplicates on (ts, trade_id). The conf comes from --questdb, then QDB_CLIENT_CONF, then questdb.conf
-of --config; one holding credentials only from QDB_CLIENT_CONF. See docs/questdb.md.
+pte export questdb re-sends the journal's trades and marks (from journal sequence SEQ, default 1) to
+QuestDB's trades and portfolio_marks tables, e.g. after an outage longer than the recorder's queue.
+Re-sending is harmless: the tables deduplicate on (ts, trade_id) and (ts, portfolio_id, sequence).
+The conf comes from --questdb, then QDB_CLIENT_CONF, then questdb.conf of --config; one holding
+credentials only from QDB_CLIENT_CONF. See docs/questdb.md.
   --from SEQ          first journal sequence to send (pte export --format csv shows journal_seq)
   --questdb CONF      client configuration string, e.g. 'http::addr=localhost:9000;'`;
 
@@ -223,7 +224,7 @@ function streamSink(stream: Writable): { write(line: string): Promise<void>; end
   };
 }
 
-/** `pte export questdb`: the journal's trades to QuestDB, progress on stderr. */
+/** `pte export questdb`: the journal's trades and marks to QuestDB, progress on stderr. */
 async function runQuestDbExport(cmd: ExportCommand, target: { readonly conf: string | undefined; readonly fromSeq: number }, io: CliIo, deps: ExportDeps): Promise<number> {
   const flags = { ...(cmd.dataDir === undefined ? {} : { dataDir: cmd.dataDir }), ...(target.conf === undefined ? {} : { questdb: { conf: target.conf } }) };
   const { config, origins } = resolveConfig({ file: cmd.configFile, env: io.env, flags });
@@ -232,7 +233,7 @@ async function runQuestDbExport(cmd: ExportCommand, target: { readonly conf: str
   checkQuestDbConf(conf, origins);
   const progress = progressReporter(deps.progress, cmd.progress ?? true);
   const addr = describeConf(conf);
-  io.err(`pte export: sending trades from journal sequence ${target.fromSeq} in ${config.dataDir} to ${addr}`);
+  io.err(`pte export: sending trades and marks from journal sequence ${target.fromSeq} in ${config.dataDir} to ${addr}`);
   try {
     const report = await backfillQuestDb({
       conf,
@@ -242,11 +243,11 @@ async function runQuestDbExport(cmd: ExportCommand, target: { readonly conf: str
       portfolioId: cmd.portfolioId,
       onProgress: progress,
     });
-    io.err(`pte export: ${report.rows} trades sent to ${addr} (journal up to sequence ${report.lastSeq}); duplicates are replaced, not added`);
+    io.err(`pte export: ${report.trades} trades and ${report.marks} marks sent to ${addr} (journal up to sequence ${report.lastSeq}); duplicates are replaced, not added`);
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof BackfillError)) throw e;
-    io.err(`pte export: ${e.message}\npte export: ${e.rowsSent} trades were sent; resume with: pte export questdb --from ${e.resumeFrom}`);
+    io.err(`pte export: ${e.message}\npte export: ${e.rowsSent} rows (trades and marks) were sent; resume with: pte export questdb --from ${e.resumeFrom}`);
     return EXIT.failed;
   }
 }

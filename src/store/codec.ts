@@ -18,7 +18,7 @@ import type { RouteHop } from '../domain/market.js';
 import { ratioFromString, ratioToString, type Ratio } from '../domain/ratio.js';
 import type { JsonValue, MevProtection, SlippageModelSpec, TradeAction, TradeStatus } from '../domain/request.js';
 import { isMint, type Mint, type Token, type TokenRegistry } from '../domain/tokens.js';
-import type { FeeBreakdown, MevOutcome, MevRiskLevel, Trade, TradeInputs } from '../domain/trade.js';
+import type { FeeBreakdown, MevOutcome, MevRiskLevel, Trade, TradeInputs, TradeLanding } from '../domain/trade.js';
 
 /** A record that is well-formed JSON but not a value this codec writes. */
 export class CodecError extends Error {
@@ -121,8 +121,20 @@ export function tradeToJson(t: Trade): JsonObject {
     inputValueNanoUsd: big(t.inputValueNanoUsd),
     inputs: inputsToJson(t.inputs),
     warnings: [...t.warnings],
+    // Landing-time pricing: only on such trades, so every other record encodes as before.
+    ...(t.landing === undefined ? {} : { landing: landingToJson(t.landing) }),
+    // The request's metadata: only when it had some, so every other record encodes as before.
+    ...(t.metadata === undefined ? {} : { metadata: { ...t.metadata } }),
   };
 }
+
+const landingToJson = (l: TradeLanding): JsonObject => ({
+  pricing: l.pricing,
+  slots: num(l.slots),
+  delayMs: num(l.delayMs),
+  sentAtMs: num(l.sentAtMs),
+  pricedAtMs: num(l.pricedAtMs),
+});
 
 const balanceToJson = (b: StartingBalance): JsonObject => ({ mint: b.mint, amount: big(b.amount), costNanoUsd: big(b.costNanoUsd) });
 
@@ -350,6 +362,24 @@ export function tradeFromJson(v: unknown, tokens: TokenRegistry, path = 'trade')
     inputValueNanoUsd: t.big('inputValueNanoUsd'),
     inputs: inputsFromJson(t.obj('inputs')),
     warnings: t.strings('warnings'),
+    ...landingFromJson(t),
+    // A record written before trades kept their metadata, or of a request without any, has none.
+    ...(t.raw('metadata') === undefined ? {} : { metadata: t.json('metadata') }),
+  };
+}
+
+/** A record written before landing-time pricing (or of an immediate trade) has no `landing`. */
+function landingFromJson(t: Reader): { landing?: TradeLanding } {
+  if (t.raw('landing') === undefined) return {};
+  const l = t.obj('landing');
+  return {
+    landing: {
+      pricing: l.oneOf('pricing', ['IMMEDIATE', 'LANDING'] as const),
+      slots: l.int('slots'),
+      delayMs: l.int('delayMs'),
+      sentAtMs: l.num('sentAtMs'),
+      pricedAtMs: l.num('pricedAtMs'),
+    },
   };
 }
 

@@ -28,14 +28,17 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } fro
 import { join } from 'node:path';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { TokenRegistry } from '../domain/tokens.js';
-import type { TradeHistory } from '../executor/ports.js';
+import type { MarkJournal, MarkRecord, TradeHistory } from '../executor/ports.js';
 import { eventFromJson, encodeEvent } from './codec.js';
 import { acquireDirLock, type DirLock, type LockStep } from './dir-lock.js';
 import { syncDir } from './fs-util.js';
 import { createImageBuilder, type ImageBuilder, type RecoveryImage } from './image.js';
+import { encodeMark, isMarkJson, markFromJson } from './mark-codec.js';
+import { createMarkReader } from './mark-reader.js';
 import { encodeRecord, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
 import { readSnapshot, snapshotNames, writeSnapshot } from './snapshot.js';
 import { createTradeHistory, createTradeReader, type TradeReader } from './trade-history.js';
+import type { MarkRef } from './mark-index.js';
 import type { TradeIndex, TradeRef } from './trade-index.js';
 
 export { JournalCorruptError } from './segment.js';
@@ -136,9 +139,12 @@ export interface JournalStats {
   /** Trades in the index (every portfolio, since each one's last reset) and the bytes it holds. */
   readonly indexedTrades: number;
   readonly indexBytes: number;
+  /** Marks in the mark index (every portfolio, since each one's last reset) and the bytes it holds. */
+  readonly indexedMarks: number;
+  readonly markIndexBytes: number;
 }
 
-export interface FileJournal extends TradeHistory {
+export interface FileJournal extends TradeHistory, MarkJournal {
   /** Enqueues synchronously (call order is journal order); resolves once durable. */
   append(event: LedgerEvent): Promise<void>;
   readonly failed: boolean;
@@ -159,7 +165,9 @@ const SYNC_SAMPLES = 1 << 16;
 
 interface Pending {
   readonly seq: number;
-  readonly event: LedgerEvent;
+  /** A ledger event, or a mark (which changes no state). */
+  readonly event: LedgerEvent | undefined;
+  readonly mark?: MarkRecord;
   readonly line: Buffer;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
@@ -227,6 +235,12 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
         if (rec.seq <= builder.seq) continue;
         let event: LedgerEvent;
         try {
+          if (isMarkJson(rec.event)) {
+            const mark = markFromJson(rec.event);
+            builder.applyMark(mark.portfolioId, rec.seq, markRef(mark, seg.firstSeq, rec.offset, rec.end - rec.offset));
+            replayed++;
+            continue;
+          }
           event = eventFromJson(rec.event, tokens);
           builder.apply(event, rec.seq, tradeRef(event, seg.firstSeq, rec.offset, rec.end - rec.offset));
         } catch (err) {
@@ -368,6 +382,12 @@ async function quarantineTail(dir: string, segment: string, offset: number, byte
   }
 }
 
+/** Where a mark's record is, with what the mark index keeps of it. */
+function markRef(mark: MarkRecord, segment: number, offset: number, length: number): MarkRef {
+  const value = Number(mark.valueUsd.n) / Number(mark.valueUsd.d);
+  return { sequence: mark.sequence, atMs: mark.atMs, value: Number.isFinite(value) ? value : 0, segment, offset, length };
+}
+
 /** Where a trade event's record is; undefined for other events. */
 function tradeRef(event: LedgerEvent, segment: number, offset: number, length: number): TradeRef | undefined {
   return event.kind === 'trade' ? { sequence: event.trade.sequence, segment, offset, length } : undefined;
@@ -490,6 +510,12 @@ function createWriter(init: WriterInit): FileJournal {
       let offset = before;
       for (const p of group) {
         durableSeq = p.seq;
+        if (!p.event) {
+          if (p.mark) builder.applyMark(p.mark.portfolioId, p.seq, markRef(p.mark, activeFirstSeq, offset, p.line.length));
+          offset += p.line.length;
+          p.resolve();
+          continue;
+        }
         const ref = tradeRef(p.event, activeFirstSeq, offset, p.line.length);
         offset += p.line.length;
         if (ref && p.event.kind === 'trade') reader.remember(ref, p.event.trade);
@@ -520,30 +546,41 @@ function createWriter(init: WriterInit): FileJournal {
     });
   }
 
+  function enqueue(encode: () => string, event: LedgerEvent | undefined, mark: MarkRecord | undefined): Promise<void> {
+    if (failure) return Promise.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
+    if (closed) return Promise.reject(new JournalUnavailableError('journal closed'));
+    const seq = nextSeq++;
+    let line: Buffer;
+    try {
+      line = Buffer.from(encodeRecord(seq, encode()), 'utf8');
+    } catch (err) {
+      nextSeq--;
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    appends++;
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ seq, event, ...(mark ? { mark } : {}), line, resolve, reject });
+      kick();
+    });
+  }
+
+  const marks = createMarkReader(dir, builder.marks);
+
   return {
     ...createTradeHistory(builder.index, reader.load),
     get failed() {
       return failure !== undefined;
     },
     append(event) {
-      if (failure) return Promise.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
-      if (closed) return Promise.reject(new JournalUnavailableError('journal closed'));
-      const seq = nextSeq++;
-      let line: Buffer;
-      try {
-        line = Buffer.from(encodeRecord(seq, encodeEvent(event)), 'utf8');
-      } catch (err) {
-        nextSeq--;
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-      appends++;
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ seq, event, line, resolve, reject });
-        kick();
-      });
+      return enqueue(() => encodeEvent(event), event, undefined);
     },
+    appendMark(mark) {
+      return enqueue(() => encodeMark(mark), undefined, mark);
+    },
+    readMarks: marks.readMarks,
     stats() {
       const index = builder.index.stats();
+      const markStats = builder.marks.stats();
       const n = Math.min(syncs, SYNC_SAMPLES);
       const sorted = Array.from(syncUs.subarray(0, n)).sort((a, b) => a - b);
       const pct = (p: number): number => (n === 0 ? 0 : (sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] ?? 0));
@@ -560,6 +597,8 @@ function createWriter(init: WriterInit): FileJournal {
         snapshots,
         indexedTrades: index.trades,
         indexBytes: index.bytes,
+        indexedMarks: markStats.marks,
+        markIndexBytes: markStats.bytes,
       };
     },
     async close() {

@@ -14,7 +14,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { TokenRegistry } from '../domain/tokens.js';
+import type { MarkRecord } from '../executor/ports.js';
 import { eventFromJson } from './codec.js';
+import { isMarkJson, markFromJson } from './mark-codec.js';
 import { JournalCorruptError, scanSegment, segmentNames } from './segment.js';
 
 const PROGRESS_EVERY = 2_000;
@@ -35,6 +37,8 @@ export interface JournalReadReport {
 export interface ReadJournalOptions {
   /** Called every few thousand records and after each segment with the bytes read so far and the total. */
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Called for every mark record, in sequence order with the events (marks are not ledger events). */
+  readonly visitMark?: (mark: MarkRecord, seq: number) => void | Promise<void>;
 }
 
 /** Calls `visit` for every record in sequence order and reports what it read. */
@@ -71,13 +75,17 @@ export async function readJournal(
     const buf = await readFile(join(dir, seg.name));
     const scan = scanSegment(buf, seg.firstSeq);
     for (const rec of scan.records) {
-      let event: LedgerEvent;
+      let event: LedgerEvent | undefined;
+      let mark: MarkRecord | undefined;
       try {
-        event = eventFromJson(rec.event, tokens);
+        // A mark (mark-codec.ts) is checked, and visited only by visitMark: it is no ledger event.
+        if (isMarkJson(rec.event)) mark = markFromJson(rec.event);
+        else event = eventFromJson(rec.event, tokens);
       } catch (err) {
         throw new JournalCorruptError(`journal in ${dir}: record ${rec.seq} in ${seg.name} does not decode: ${err instanceof Error ? err.message : String(err)}`);
       }
-      await visit(event, rec.seq);
+      if (event) await visit(event, rec.seq);
+      else if (mark && options.visitMark) await options.visitMark(mark, rec.seq);
       lastSeq = rec.seq;
       records++;
       if (records % PROGRESS_EVERY === 0) options.onProgress?.(done + rec.end, total);

@@ -1,17 +1,17 @@
 /**
- * Re-sends a range of the journal to QuestDB (`pte export questdb`): after an outage longer than the
- * recorder's queue, or to fill a new table. Idempotent, because the table deduplicates on
- * (ts, trade_id): re-sending a trade QuestDB already has replaces it with the same row.
+ * Re-sends a range of the journal to QuestDB (`pte export questdb`), its trades and its marks: after
+ * an outage longer than the recorder's queue, or to fill a new table. Idempotent, because the tables
+ * deduplicate (trades on (ts, trade_id), marks on (ts, portfolio_id, sequence)): re-sending a row
+ * QuestDB already has replaces it with the same row.
  *
  * Unlike the recorder it is in the foreground: it waits for every flush, retries a few times, and
  * stops with the journal sequence to resume from when QuestDB stays unreachable.
  */
 import type { TokenRegistry } from '../domain/tokens.js';
-import type { Trade } from '../domain/trade.js';
 import { readJournal } from './journal-reader.js';
 import { withSettings } from './questdb-conf.js';
 import { clientLog, upstreamError, type SenderLike } from './questdb-recorder.js';
-import { TRADES_TABLE, tradeToRow, writeRow } from './questdb-row.js';
+import { MARKS_TABLE, markToRow, TRADES_TABLE, tradeToRow, writeRow, type TradeRow } from './questdb-row.js';
 import { Sender } from '@questdb/nodejs-client';
 
 export interface BackfillOptions {
@@ -32,7 +32,10 @@ export interface BackfillOptions {
 }
 
 export interface BackfillReport {
+  /** Rows sent: trades plus marks. */
   readonly rows: number;
+  readonly trades: number;
+  readonly marks: number;
   readonly lastSeq: number;
 }
 
@@ -61,8 +64,10 @@ export async function backfillQuestDb(options: BackfillOptions): Promise<Backfil
   const create =
     options.createSender ?? (async (conf: string): Promise<SenderLike> => Sender.fromConfig(withSettings(conf, { auto_flush: 'off' }), { log }));
   let sender: SenderLike | undefined;
-  let batch: { seq: number; trade: Trade }[] = [];
+  let batch: { seq: number; row: TradeRow; table: string }[] = [];
   let rows = 0;
+  let marks = 0;
+  let batchMarks = 0;
 
   const send = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -71,10 +76,12 @@ export async function backfillQuestDb(options: BackfillOptions): Promise<Backfil
       try {
         sender ??= await create(options.conf);
         sender.reset();
-        for (const { trade } of batch) await writeRow(sender, tradeToRow(trade), TRADES_TABLE);
+        for (const { row, table } of batch) await writeRow(sender, row, table);
         await sender.flush();
         rows += batch.length;
+        marks += batchMarks;
         batch = [];
+        batchMarks = 0;
         return;
       } catch (err) {
         lastErr = err;
@@ -94,13 +101,22 @@ export async function backfillQuestDb(options: BackfillOptions): Promise<Backfil
       async (event, seq) => {
         if (seq < from || event.kind !== 'trade') return;
         if (options.portfolioId !== undefined && event.portfolioId !== options.portfolioId) return;
-        batch.push({ seq, trade: event.trade });
+        batch.push({ seq, row: tradeToRow(event.trade), table: TRADES_TABLE });
         if (batch.length >= batchRows) await send();
       },
-      options.onProgress ? { onProgress: (done, total) => options.onProgress?.(done, total, rows + batch.length) } : {},
+      {
+        visitMark: async (mark, seq) => {
+          if (seq < from) return;
+          if (options.portfolioId !== undefined && mark.portfolioId !== options.portfolioId) return;
+          batch.push({ seq, row: markToRow(mark), table: MARKS_TABLE });
+          batchMarks++;
+          if (batch.length >= batchRows) await send();
+        },
+        ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress?.(done, total, rows + batch.length) } : {}),
+      },
     );
     await send();
-    return { rows, lastSeq: report.lastSeq };
+    return { rows, trades: rows - marks, marks, lastSeq: report.lastSeq };
   } finally {
     await sender?.close().catch(() => undefined);
   }

@@ -22,7 +22,7 @@ export function createQuestDbMetrics(registry: Registry, depth: () => number): Q
   const registers = [registry];
   new Gauge({
     name: 'pte_questdb_queue_depth',
-    help: 'Trades waiting to be written to QuestDB (queued and in flight)',
+    help: 'Rows (trades and marks) waiting to be written to QuestDB (queued and in flight)',
     registers,
     collect() {
       this.set(depth());

@@ -54,6 +54,7 @@ describe('createRingQueue', () => {
           }
           expect(q.length).toBe(model.length);
           expect(q.peek()).toBe(model[0]);
+          expect(q.toArray()).toEqual(model);
         }
       }),
     );

@@ -1,5 +1,5 @@
 /**
- * The recorder's write-behind queue: a ring buffer of fixed capacity, so memory is bounded by
+ * The recorder's write-behind queue (trades and marks): a ring buffer of fixed capacity, so memory is bounded by
  * construction and every operation on the trade path (push, drop the oldest) is O(1).
  */
 export interface RingQueue<T> {
@@ -13,6 +13,8 @@ export interface RingQueue<T> {
   peek(): T | undefined;
   /** Removes up to n items from the head, oldest first. */
   take(n: number): T[];
+  /** Every item, oldest first, left in place (O(n): for the report at shutdown, never the trade path). */
+  toArray(): T[];
   /** Puts items back at the head (a batch that failed to send), keeping their order. Throws when they do not fit. */
   unshiftAll(items: readonly T[]): void;
 }
@@ -45,6 +47,11 @@ export function createRingQueue<T>(capacity: number): RingQueue<T> {
     take(n) {
       const out: T[] = [];
       while (out.length < n && length > 0) out.push(shift() as T);
+      return out;
+    },
+    toArray() {
+      const out: T[] = [];
+      for (let i = 0; i < length; i++) out.push(slots[(head + i) % capacity] as T);
       return out;
     },
     unshiftAll(items) {

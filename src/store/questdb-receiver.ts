@@ -6,8 +6,9 @@
  * `line.proto.support.versions` from it to pick the protocol) and POST /write with InfluxDB line
  * protocol, text (v1) and with binary doubles (v2). It parses strictly: a malformed line, a type
  * that changes between rows, a missing designated timestamp rejects the whole request with 400 and
- * a JSON error, like QuestDB, and nothing of it is kept. Accepted rows are kept deduplicated on
- * (timestamp, trade_id) as `DEDUP UPSERT KEYS(ts, trade_id)` would. Faults on demand: refuse (the
+ * a JSON error, like QuestDB, and nothing of it is kept. Accepted rows are kept deduplicated as the
+ * DDL's `DEDUP UPSERT KEYS` would: `trades` on (timestamp, trade_id), `portfolio_marks` on
+ * (timestamp, portfolio_id, sequence). Faults on demand: refuse (the
  * port is closed), reset (connections dropped), error (500), stall (requests never answered).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -191,6 +192,8 @@ export interface ReceiverOptions {
   readonly protocolVersions?: readonly number[];
   /** The column that, with the timestamp, makes a row unique (DEDUP UPSERT KEYS). Default trade_id. */
   readonly dedupColumn?: string;
+  /** Per table, the columns that with the timestamp make a row unique; tables not named use dedupColumn. */
+  readonly dedupKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface QuestDbReceiver {
@@ -211,6 +214,17 @@ type ColumnKind = 'symbol' | IlpValue['type'];
 export async function startQuestDbReceiver(options: ReceiverOptions = {}): Promise<QuestDbReceiver> {
   const versions = options.protocolVersions ?? [1, 2];
   const dedupColumn = options.dedupColumn ?? 'trade_id';
+  const dedupKeys: Readonly<Record<string, readonly string[]>> = { portfolio_marks: ['portfolio_id', 'sequence'], ...options.dedupKeys };
+  /** The row's dedup key; undefined (always a new row) when it has none of the key columns. */
+  const keyOf = (row: IlpRow): string | undefined => {
+    const cols = dedupKeys[row.table] ?? [dedupColumn];
+    const values = cols.map((c) => {
+      const f = row.fields[c];
+      return f !== undefined ? String(f.value) : row.symbols[c];
+    });
+    if (values.every((v) => v === undefined)) return undefined;
+    return [row.table, row.timestampUs, ...values.map((v) => v ?? '\u0001')].join('\u0000');
+  };
   let mode: ReceiverMode = 'ok';
   const table = new Map<string, IlpRow>();
   const schema = new Map<string, Map<string, ColumnKind>>();
@@ -240,8 +254,7 @@ export async function startQuestDbReceiver(options: ReceiverOptions = {}): Promi
     });
     for (const [t, cols] of staged) schema.set(t, cols);
     for (const row of rows) {
-      const id = row.fields[dedupColumn];
-      const key = id === undefined ? `${row.table}\u0000#${stats.rowsReceived}` : `${row.table}\u0000${row.timestampUs}\u0000${String(id.value)}`;
+      const key = keyOf(row) ?? `${row.table}\u0000#${stats.rowsReceived}`;
       stats.rowsReceived++;
       if (table.has(key)) {
         stats.duplicates++;

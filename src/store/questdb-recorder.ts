@@ -1,21 +1,24 @@
 /**
- * Write-behind trade recording to QuestDB over ILP/HTTP with the official client. The trade path
- * only calls record(), which appends to a bounded in-memory queue: O(1), no I/O, never throws. A
- * background loop turns queued trades into rows and flushes them in batches (by row count, or by
+ * Write-behind recording of trades and equity marks to QuestDB over ILP/HTTP with the official
+ * client. The trade path only calls record() (and recordMark()), which appends to a bounded in-memory
+ * queue: O(1), no I/O, never throws. Trades and marks share the queue, one row each. A background
+ * loop turns queued entries into rows and flushes them in batches (by row count, or by
  * time: the client itself only auto-flushes when a row is added, so an idle tail would wait forever).
  *
  * While QuestDB is down the rows stay queued and the loop retries with exponential backoff and
  * jitter. When the queue is full the oldest unsent rows are dropped from memory only: the journal
- * holds every trade and `pte export questdb` re-sends any range, idempotently, because the table
- * deduplicates on (ts, trade_id). Nothing here can fail or change a trade.
+ * holds every trade and mark and `pte export questdb` re-sends any range, idempotently, because the
+ * tables deduplicate (trades on (ts, trade_id), marks on (ts, portfolio_id, sequence)). Nothing here
+ * can fail or change a trade.
  */
 import { Sender } from '@questdb/nodejs-client';
 import type { Trade } from '../domain/trade.js';
 import { redactUpstreamText } from '../domain/upstream-text.js';
+import type { MarkRecord } from '../executor/ports.js';
 import { confSecrets, describeConf, withSettings } from './questdb-conf.js';
 import type { DropReason, QuestDbMetricsSink } from './questdb-metrics.js';
 import { createRingQueue } from './questdb-queue.js';
-import { TRADES_TABLE, tradeToRow, writeRow, type RowSink } from './questdb-row.js';
+import { MARKS_TABLE, markToRow, TRADES_TABLE, tradeToRow, writeRow, type RowSink, type TradeRow } from './questdb-row.js';
 
 /** The structured logger (pino's Logger satisfies it). */
 export interface RecorderLog {
@@ -46,6 +49,8 @@ export interface QuestDbRecorderOptions {
   readonly log: RecorderLog;
   readonly metrics?: QuestDbMetricsSink | undefined;
   readonly table?: string;
+  /** The marks' table; default portfolio_marks. */
+  readonly marksTable?: string;
   /** Jitter source (tests pin it). */
   readonly random?: () => number;
   /** Builds the client; tests may substitute one. Default Sender.fromConfig. */
@@ -66,13 +71,22 @@ export interface RecorderStats {
 
 export interface CloseReport {
   readonly sent: number;
-  /** Rows left unsent at the deadline: the journal has them. */
+  /** Rows left unsent at the deadline (trades and marks): the journal has them. */
   readonly unsent: number;
 }
+
+/** A queued row to be: a trade or a mark, turned into its row only when sent. */
+type Entry = { readonly kind: 'trade'; readonly trade: Trade } | { readonly kind: 'mark'; readonly mark: MarkRecord };
+
+/** What a log line names an entry by. */
+const entryIds = (e: Entry): Record<string, unknown> =>
+  e.kind === 'trade' ? { trade_id: e.trade.tradeId } : { portfolio_id: e.mark.portfolioId, mark_sequence: e.mark.sequence, mark_at: new Date(e.mark.atMs).toISOString() };
 
 export interface QuestDbRecorder {
   /** Queues the trade. O(1); never throws, never waits. */
   record(trade: Trade): void;
+  /** Queues the mark (a `portfolio_marks` row), like a trade. O(1); never throws, never waits. */
+  recordMark(mark: MarkRecord): void;
   stats(): RecorderStats;
   /** Sends everything queued now, waiting at most deadlineMs; resolves with the rows still in memory. */
   drain(deadlineMs: number): Promise<number>;
@@ -147,12 +161,14 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
   const backoffMax = options.backoffMaxMs ?? 5_000;
   const random = options.random ?? Math.random;
   const table = options.table ?? TRADES_TABLE;
+  const marksTable = options.marksTable ?? MARKS_TABLE;
+  const rowOf = (e: Entry): [TradeRow, string] => (e.kind === 'trade' ? [tradeToRow(e.trade), table] : [markToRow(e.mark), marksTable]);
   const createSender = options.createSender ?? defaultCreateSender(log);
   const addr = describeConf(options.conf);
 
-  const queue = createRingQueue<Trade>(queueCap);
+  const queue = createRingQueue<Entry>(queueCap);
   /** The batch being sent; it goes back to the head of the queue if the send fails. */
-  let inflight: Trade[] = [];
+  let inflight: Entry[] = [];
   let sender: SenderLike | undefined;
   let pump: Promise<boolean> | undefined;
   let wakeScheduled = false;
@@ -201,20 +217,21 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
     return sender;
   }
 
-  /** Writes the batch into the sender's buffer; a trade that cannot become a row is dropped, not retried. */
-  async function fill(s: SenderLike, batch: Trade[]): Promise<Trade[]> {
+  /** Writes the batch into the sender's buffer; an entry that cannot become a row is dropped, not retried. */
+  async function fill(s: SenderLike, batch: Entry[]): Promise<Entry[]> {
     s.reset();
-    const written: Trade[] = [];
-    for (const trade of batch) {
+    const written: Entry[] = [];
+    for (const entry of batch) {
       try {
-        await writeRow(s, tradeToRow(trade), table);
-        written.push(trade);
+        const [row, into] = rowOf(entry);
+        await writeRow(s, row, into);
+        written.push(entry);
       } catch (err) {
-        // The buffer may hold half a row: start again without this trade.
+        // The buffer may hold half a row: start again without this entry.
         s.reset();
         drop('invalid', 1);
-        log.error({ err, trade_id: trade.tradeId }, 'trade cannot be written as a QuestDB row; dropped from the recorder (the journal has it)');
-        return fill(s, batch.filter((t) => t !== trade));
+        log.error({ err, ...entryIds(entry) }, `${entry.kind} cannot be written as a QuestDB row; dropped from the recorder (the journal has it)`);
+        return fill(s, batch.filter((e) => e !== entry));
       }
     }
     return written;
@@ -246,7 +263,11 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
           }
           drop('rejected', batch.length);
           isolate = Math.max(0, isolate - 1);
-          log.error({ err: upstreamError(err, options.conf), trade_id: batch[0]?.tradeId, questdb: addr }, 'QuestDB rejected a trade row; dropped from the recorder (the journal has it)');
+          const bad = batch[0];
+          log.error(
+            { err: upstreamError(err, options.conf), ...(bad ? entryIds(bad) : {}), questdb: addr },
+            `QuestDB rejected a ${bad?.kind ?? 'trade'} row; dropped from the recorder (the journal has it)`,
+          );
           continue;
         }
         queue.unshiftAll(batch);
@@ -288,32 +309,40 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
     droppedSinceWarn = 0;
   }
 
+  function enqueue(entry: Entry): void {
+    if (closed || closing) return;
+    try {
+      if (depth() >= queueCap) {
+        // flushRows < queueCap, so the queue (not only the batch in flight) holds at least one row.
+        queue.shift();
+        drop('overflow', 1);
+        droppedSinceWarn++;
+        warnDrops();
+      }
+      queue.push(entry);
+      counts.recorded++;
+      const d = depth();
+      if (d > counts.maxDepth) counts.maxDepth = d;
+      if (queue.length >= flushRows && !wakeScheduled && pump === undefined) {
+        // Not inline: building rows for a whole batch must not run inside the trade's call.
+        wakeScheduled = true;
+        setImmediate(() => {
+          wakeScheduled = false;
+          wake();
+        });
+      }
+    } catch {
+      // Unreachable by construction; a recorder must never throw into the trade path.
+    }
+  }
+
   return {
     record(trade) {
-      if (closed || closing) return;
-      try {
-        if (depth() >= queueCap) {
-          // flushRows < queueCap, so the queue (not only the batch in flight) holds at least one row.
-          queue.shift();
-          drop('overflow', 1);
-          droppedSinceWarn++;
-          warnDrops();
-        }
-        queue.push(trade);
-        counts.recorded++;
-        const d = depth();
-        if (d > counts.maxDepth) counts.maxDepth = d;
-        if (queue.length >= flushRows && !wakeScheduled && pump === undefined) {
-          // Not inline: building rows for a whole batch must not run inside the trade's call.
-          wakeScheduled = true;
-          setImmediate(() => {
-            wakeScheduled = false;
-            wake();
-          });
-        }
-      } catch {
-        // Unreachable by construction; a recorder must never throw into the trade path.
-      }
+      enqueue({ kind: 'trade', trade });
+    },
+
+    recordMark(mark) {
+      enqueue({ kind: 'mark', mark });
     },
 
     stats: () => ({
@@ -357,11 +386,15 @@ export function createQuestDbRecorder(options: QuestDbRecorderOptions): QuestDbR
       if (backoffTimer !== undefined) clearTimeout(backoffTimer);
       backoffTimer = undefined;
       if (unsent > 0) {
-        const oldest = inflight[0] ?? queue.peek();
+        const left = [...inflight, ...queue.toArray()];
+        const oldest = left.find((e) => e.kind === 'trade')?.trade;
+        const unsentMarks = left.filter((e) => e.kind === 'mark').length;
         log.warn(
           {
             questdb: addr,
             unsent,
+            unsent_trades: unsent - unsentMarks,
+            unsent_marks: unsentMarks,
             oldest_unsent_trade: oldest?.tradeId,
             oldest_unsent_at: oldest === undefined ? undefined : new Date(oldest.executedAtMs).toISOString(),
           },

@@ -4,7 +4,9 @@ import { amount } from '../domain/amount.js';
 import { ratio } from '../domain/ratio.js';
 import { sampleTrade } from '../server/testing/fake-executor.js';
 import { parseIlp } from './questdb-receiver.js';
-import { tradeToRow, writeRow, type RowSink } from './questdb-row.js';
+import { SOL_MINT, USDC_MINT } from '../domain/tokens.js';
+import type { MarkRecord } from '../executor/ports.js';
+import { MARKS_TABLE, markToRow, tradeToRow, writeRow, type RowSink } from './questdb-row.js';
 
 /** The client's own line-protocol encoder for a protocol version, as a RowSink. */
 function encoder(version: '1' | '2'): { sink: RowSink; bytes: () => Buffer } {
@@ -89,6 +91,57 @@ describe('tradeToRow', () => {
       expect(parsed?.fields.expected_price).toEqual({ type: 'double', value: 0.3333333333333333 });
       expect(parsed?.fields.network_fee_lamports).toEqual({ type: 'long', value: 2_054_280n });
       expect(parsed?.fields.mev_simulated).toEqual({ type: 'boolean', value: false });
+    });
+  }
+});
+
+describe('markToRow', () => {
+  const mark: MarkRecord = {
+    portfolioId: 'alpha',
+    sequence: 12,
+    atMs: 1_700_000_000_456,
+    holdings: [
+      { mint: SOL_MINT, amount: 2_000_000_000n },
+      { mint: USDC_MINT, amount: 1_000_000n },
+    ],
+    prices: [
+      { mint: SOL_MINT, usd: ratio(150n) },
+      { mint: USDC_MINT, usd: ratio(1n) },
+    ],
+    valueUsd: ratio(301n),
+  };
+  const get = <T>(cols: readonly (readonly [string, T])[], name: string): T | undefined => cols.find(([k]) => k === name)?.[1];
+
+  it('is one row at the mark time with its values as doubles and its sequence and holdings count', () => {
+    const row = markToRow(mark);
+    expect(row.timestampUs).toBe(1_700_000_000_456_000n);
+    expect(row.symbols).toEqual([['portfolio_id', 'alpha']]);
+    expect(Object.fromEntries(row.floats)).toEqual({ value_usd: 301, value_sol: 301 / 150, sol_usd: 150 });
+    expect(Object.fromEntries(row.ints)).toEqual({ sequence: 12, holdings: 2 });
+    expect(row.strings).toEqual([]);
+  });
+
+  it('leaves value_sol and sol_usd NULL without a SOL price', () => {
+    const row = markToRow({ ...mark, prices: mark.prices.filter((p) => p.mint !== SOL_MINT) });
+    expect(get(row.floats, 'value_usd')).toBe(301);
+    expect(row.floats.map(([k]) => k)).toEqual(['value_usd']);
+  });
+
+  it('a value a double cannot hold exactly becomes the nearest double', () => {
+    expect(get(markToRow({ ...mark, valueUsd: ratio(1n, 3n) }).floats, 'value_usd')).toBe(1 / 3);
+  });
+
+  for (const version of ['1', '2'] as const) {
+    it(`round-trips through the client's protocol v${version} encoding and the strict parser`, async () => {
+      const enc = encoder(version);
+      await writeRow(enc.sink, markToRow(mark), MARKS_TABLE);
+      const [parsed] = parseIlp(enc.bytes());
+      expect(parsed?.table).toBe('portfolio_marks');
+      expect(parsed?.timestampUs).toBe(1_700_000_000_456_000n);
+      expect(parsed?.symbols).toEqual({ portfolio_id: 'alpha' });
+      expect(parsed?.fields.value_usd).toEqual({ type: 'double', value: 301 });
+      expect(parsed?.fields.sequence).toEqual({ type: 'long', value: 12n });
+      expect(parsed?.fields.holdings).toEqual({ type: 'long', value: 2n });
     });
   }
 });

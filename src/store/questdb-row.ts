@@ -1,5 +1,6 @@
 /**
- * One trade as one row of the QuestDB `trades` table (docs/questdb.md has the DDL). Pure: the
+ * One trade as one row of the QuestDB `trades` table, one mark as one row of `portfolio_marks`
+ * (docs/questdb.md has the DDL). Pure: the
  * recorder and the backfill build rows here and only then write them to a Sender, so the mapping is
  * tested without a network.
  *
@@ -8,16 +9,19 @@
  * AVG and Grafana). The seed is a uint64 and would overflow a LONG, so it is a string.
  */
 import { formatAmount } from '../domain/amount.js';
-import { toDecimalString, type Rounding } from '../domain/ratio.js';
+import { div, toDecimalString, type Ratio, type Rounding } from '../domain/ratio.js';
+import { SOL_MINT, type Mint } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
+import type { MarkRecord } from '../executor/ports.js';
 
 export const TRADES_TABLE = 'trades';
+export const MARKS_TABLE = 'portfolio_marks';
 
 /** Fraction digits of the exact prices: the same as the gRPC Trade message. */
 const PRICE_PLACES = 18;
 
 export interface TradeRow {
-  /** The designated timestamp, microseconds since the epoch (executed_at). */
+  /** The designated timestamp, microseconds since the epoch (executed_at; a mark's time). */
   readonly timestampUs: bigint;
   /** SYMBOL columns; ILP requires them before every other column. */
   readonly symbols: readonly (readonly [string, string])[];
@@ -114,6 +118,33 @@ export function tradeToRow(t: Trade): TradeRow {
       ['mev_reverted', t.mev.reverted],
     ],
   };
+}
+
+/** Digits of a value before it becomes a double: far beyond what a double keeps. */
+const FLOAT_PLACES = 18;
+
+const toFloat = (r: Ratio): number => Number(toDecimalString(r, FLOAT_PLACES, 'floor'));
+
+/**
+ * A mark as a `portfolio_marks` row: its value in USD and in SOL as doubles, for charting (the exact
+ * values stay in the journal). value_sol and sol_usd are NULL when the mark had no SOL price.
+ */
+export function markToRow(m: MarkRecord, solMint: Mint = SOL_MINT): TradeRow {
+  const symbols: [string, string][] = m.portfolioId === '' ? [] : [['portfolio_id', m.portfolioId]];
+  const floats: [string, number][] = [];
+  const float = (name: string, value: number): void => {
+    if (Number.isFinite(value)) floats.push([name, value]);
+  };
+  float('value_usd', toFloat(m.valueUsd));
+  const solUsd = m.prices.find((p) => p.mint === solMint)?.usd;
+  if (solUsd !== undefined && solUsd.n > 0n) {
+    float('value_sol', toFloat(div(m.valueUsd, solUsd)));
+    float('sol_usd', toFloat(solUsd));
+  }
+  const ints: [string, number][] = [];
+  if (Number.isSafeInteger(m.sequence)) ints.push(['sequence', m.sequence]);
+  ints.push(['holdings', m.holdings.filter((h) => h.amount !== 0n).length]);
+  return { timestampUs: BigInt(Math.trunc(m.atMs)) * 1000n, symbols, strings: [], floats, ints, booleans: [] };
 }
 
 /** The part of the client's Sender a row is written to (a test may pass a recorder of calls). */

@@ -9,9 +9,10 @@
  * start; so does a version 1 snapshot, which held whole trades).
  *
  * File `snapshot-<seq, 16 digits>.json`, one JSON value per line:
- *   {"format":"pte-snapshot","version":2,"seq":S,"portfolios":P,"trades":T,"createdAtMs":...}
- *   {"state":{...},"trades":N}  a portfolio with N trades since its last reset, followed by
- *   {"index":"<base64>"}        its index entries (trade-index.ts ENTRY_BYTES each), oldest first
+ *   {"format":"pte-snapshot","version":3,"seq":S,"portfolios":P,"trades":T,"createdAtMs":...}
+ *   {"state":{...},"trades":N,"marks":M}  a portfolio with N trades and M marks since its last reset, followed by
+ *   {"index":"<base64>"}        its trade index entries (trade-index.ts ENTRY_BYTES each), oldest first
+ *   {"marks":"<base64>"}        its mark index entries (mark-index.ts MARK_ENTRY_BYTES each), oldest first
  *   {"end":S,"crc":"xxxxxxxx"}  CRC32 of all the bytes above
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { crc32 } from 'node:zlib';
 import { stateFromJson, stateToJson } from './codec.js';
 import type { PortfolioImage, RecoveryImage } from './image.js';
 import { syncDir } from './fs-util.js';
+import { MarkList } from './mark-index.js';
 import { TradeList } from './trade-index.js';
 
 const SNAPSHOT_NAME = /^snapshot-(\d{16})\.json$/;
@@ -38,7 +40,9 @@ export function snapshotNames(names: readonly string[]): { readonly name: string
 
 /** Index entries per line; the writer yields to the event loop after each, so a big snapshot never stalls trades. */
 const CHUNK = 4_096;
-const VERSION = 2;
+const VERSION = 3;
+/** Version 2 is version 3 without marks (written before marks existed): still read. */
+const READS = [2, 3];
 
 export async function writeSnapshot(dir: string, image: RecoveryImage, nowMs: number): Promise<{ readonly path: string; readonly bytes: number }> {
   const path = join(dir, snapshotName(image.seq));
@@ -59,9 +63,14 @@ export async function writeSnapshot(dir: string, image: RecoveryImage, nowMs: nu
     await write(`${JSON.stringify({ format: 'pte-snapshot', version: VERSION, seq: image.seq, portfolios: image.portfolios.size, trades, createdAtMs: nowMs })}\n`);
     for (const p of image.portfolios.values()) {
       const count = p.trades?.count ?? 0;
-      await write(`${JSON.stringify({ state: stateToJson(p.state), trades: count })}\n`);
+      const markCount = p.marks?.count ?? 0;
+      await write(`${JSON.stringify({ state: stateToJson(p.state), trades: count, marks: markCount })}\n`);
       for (let i = 0; p.trades && i < count; i += CHUNK) {
         await write(`${JSON.stringify({ index: p.trades.list.encode(i, Math.min(i + CHUNK, count)).toString('base64') })}\n`);
+        await yieldToLoop();
+      }
+      for (let i = 0; p.marks && i < markCount; i += CHUNK) {
+        await write(`${JSON.stringify({ marks: p.marks.list.encode(i, Math.min(i + CHUNK, markCount)).toString('base64') })}\n`);
         await yieldToLoop();
       }
     }
@@ -102,22 +111,30 @@ export async function readSnapshot(path: string): Promise<RecoveryImage> {
   lines.pop(); // after the last newline
   const header = JSON.parse(lines[0] ?? '{}') as { format?: unknown; version?: unknown; seq?: unknown };
   if (header.format !== 'pte-snapshot' || typeof header.seq !== 'number' || header.seq !== end.end) throw new SnapshotError(`${path}: not a snapshot`);
-  if (header.version !== VERSION) throw new SnapshotError(`${path}: format version ${String(header.version)}, this build reads version ${VERSION}`);
+  if (!READS.includes(header.version as number)) throw new SnapshotError(`${path}: format version ${String(header.version)}, this build reads versions ${READS.join(' and ')}`);
   const portfolios = new Map<string, PortfolioImage>();
-  let current: { id: string; expected: number; list: TradeList } | undefined;
+  let current: { id: string; expected: number; list: TradeList; expectedMarks: number; marks: MarkList } | undefined;
   const close = (): void => {
     if (current && current.list.count !== current.expected) throw new SnapshotError(`portfolio ${current.id}: ${current.list.count} index entries where ${current.expected} were announced`);
+    if (current && current.marks.count !== current.expectedMarks) throw new SnapshotError(`portfolio ${current.id}: ${current.marks.count} mark entries where ${current.expectedMarks} were announced`);
   };
   try {
     for (let i = 1; i < lines.length; i++) {
-      const v = JSON.parse(lines[i] ?? '') as { state?: unknown; trades?: unknown; index?: unknown };
+      const v = JSON.parse(lines[i] ?? '') as { state?: unknown; trades?: unknown; index?: unknown; marks?: unknown };
       if (v.state !== undefined) {
         close();
         const state = stateFromJson(v.state);
         if (typeof v.trades !== 'number' || !Number.isSafeInteger(v.trades) || v.trades < 0) throw new SnapshotError(`line ${i + 1}: no trade count`);
-        current = { id: state.portfolioId, expected: v.trades, list: new TradeList() };
-        portfolios.set(state.portfolioId, { state, trades: v.trades > 0 ? { list: current.list, count: v.trades } : undefined });
+        const marks = v.marks ?? 0;
+        if (typeof marks !== 'number' || !Number.isSafeInteger(marks) || marks < 0) throw new SnapshotError(`line ${i + 1}: bad mark count`);
+        current = { id: state.portfolioId, expected: v.trades, list: new TradeList(), expectedMarks: marks, marks: new MarkList() };
+        portfolios.set(state.portfolioId, {
+          state,
+          trades: v.trades > 0 ? { list: current.list, count: v.trades } : undefined,
+          marks: marks > 0 ? { list: current.marks, count: marks } : undefined,
+        });
       } else if (typeof v.index === 'string' && current) current.list.decodeAppend(Buffer.from(v.index, 'base64'));
+      else if (typeof v.marks === 'string' && current) current.marks.decodeAppend(Buffer.from(v.marks, 'base64'));
       else throw new SnapshotError(`line ${i + 1}: neither a portfolio nor index entries of one`);
     }
     close();
