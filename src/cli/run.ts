@@ -11,6 +11,7 @@ import { CallError, ConnectionSetupError, UnreachableError, type CliIo } from '.
 import { JUPITER_EMULATOR_USAGE, parseJupiterEmulatorArgs, runJupiterEmulator } from './jupiter-emulator.js';
 import { parsePortfolioArgs, PORTFOLIO_USAGE, runPortfolio } from './portfolio.js';
 import { parseReplayArgs, REPLAY_USAGE, runReplay } from './replay.js';
+import { parseReportArgs, REPORT_USAGE, runReport } from './report.js';
 import { parseResetArgs, RESET_USAGE, runReset } from './reset.js';
 import { parseServeArgs, runServe, SERVE_USAGE } from './serve.js';
 import { parseTradeArgs, runTrade, TRADE_USAGE } from './trade.js';
@@ -25,6 +26,8 @@ commands:
   portfolio     show a portfolio's balances, value and PnL
   reset         reset a portfolio to its starting balances
   trades        list a portfolio's recent trades
+  report        how a strategy did: return vs buy-and-hold, drawdown, costs; --all side by side,
+                --html FILE an offline tearsheet
   replay        rebuild the state from the journal, print its hash; --verify re-executes every trade
   export        write the trade history (audit trail) from the journal as CSV or JSON lines;
                 export questdb re-sends it to QuestDB (after an outage)
@@ -42,6 +45,7 @@ const USAGE: Readonly<Record<string, string>> = {
   portfolio: PORTFOLIO_USAGE,
   reset: RESET_USAGE,
   trades: TRADES_USAGE,
+  report: REPORT_USAGE,
   replay: REPLAY_USAGE,
   export: EXPORT_USAGE,
   evaluate: EVALUATE_USAGE,
@@ -54,6 +58,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => 
   portfolio: (argv, io) => runPortfolio(parsePortfolioArgs(argv, io.env), io),
   reset: (argv, io) => runReset(parseResetArgs(argv, io.env), io),
   trades: (argv, io) => runTrades(parseTradesArgs(argv, io.env), io),
+  report: (argv, io) => runReport(parseReportArgs(argv, io.env), io),
   replay: (argv, io) => runReplay(parseReplayArgs(argv), io),
   export: (argv, io) => runExport(parseExportArgs(argv), io),
   evaluate: (argv, io) => runEvaluate(parseEvaluateArgs(argv), io),

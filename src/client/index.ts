@@ -13,10 +13,15 @@ import type { JsonValue } from '../domain/request.js';
 import {
   diagnosticsMethods,
   executorMethods,
+  type ExecutionPricingName,
+  type GetReportRequestMessage,
+  type ListPortfoliosResponseMessage,
   type ListTradesResponseMessage,
   type MevProtectionName,
   type NoopResponseMessage,
+  type PortfolioReportMessage,
   type PortfolioSummaryMessage,
+  type TimestampMessage,
   type TradeActionName,
   type TradeMessage,
   type TradeRequestMessage,
@@ -31,6 +36,8 @@ export type { JsonValue } from '../domain/request.js';
 /** Short action names are enough; full enum names and raw numbers are accepted too (tests, newer servers). */
 export type TradeActionInput = 'BUY' | 'SELL' | 'SWAP' | TradeActionName | number;
 export type MevProtectionInput = 'PUBLIC' | 'JITO_BUNDLE' | 'JITO_DONTFRONT' | 'PRIVATE' | MevProtectionName | number;
+/** IMMEDIATE: priced on arrival; LANDING: priced when the transaction would land, answered then. */
+export type ExecutionPricingInput = 'IMMEDIATE' | 'LANDING' | ExecutionPricingName | number;
 
 /** A trade request as a strategy writes it; every optional field takes the contract's default. */
 export interface TradeRequestInput {
@@ -51,6 +58,8 @@ export interface TradeRequestInput {
   readonly portfolioId?: string;
   readonly slippageModel?: { readonly name: string; readonly params?: Readonly<Record<string, JsonValue>> };
   readonly mevProtection?: MevProtectionInput;
+  /** Absent: the server's execution.pricing. */
+  readonly executionPricing?: ExecutionPricingInput;
 }
 
 export interface CallOptions {
@@ -66,6 +75,20 @@ export interface ListTradesInput {
   /** 0 or absent: the server's default page size. */
   readonly limit?: number;
   readonly pageToken?: string;
+}
+
+/** GetReport's query (docs/reports.md); every field optional. */
+export interface ReportInput {
+  /** "" or absent: "default". */
+  readonly portfolioId?: string;
+  /** Start of the range (a Date or ms since the epoch); absent: the portfolio's first mark. */
+  readonly from?: Date | number;
+  /** End of the range, inclusive; absent: now. */
+  readonly to?: Date | number;
+  /** Metadata key the per-tag results group by; absent: "strategy". */
+  readonly groupBy?: string;
+  /** Bound on the equity curve's points; absent: 2,000. */
+  readonly maxPoints?: number;
 }
 
 /** A live feed of trades; iterate it, and cancel it (or break out of the loop) when done. */
@@ -93,6 +116,10 @@ export interface ExecutorClient {
   resetPortfolio(portfolioId: string, balances?: Readonly<Record<string, string>>, opts?: CallOptions): Promise<PortfolioSummaryMessage>;
   listTrades(req?: ListTradesInput, opts?: CallOptions): Promise<ListTradesResponseMessage>;
   streamTrades(portfolioId?: string, opts?: Pick<CallOptions, 'metadata' | 'signal'>): TradeStream;
+  /** Every portfolio the caller may use, with its summary, sorted by id. */
+  listPortfolios(opts?: CallOptions): Promise<ListPortfoliosResponseMessage>;
+  /** How a portfolio did over a range: equity vs buy-and-hold, drawdown, returns, costs, per-tag and per-token results. */
+  getReport(req?: ReportInput, opts?: CallOptions): Promise<PortfolioReportMessage>;
   /** The Diagnostics no-op: measures the transport alone. */
   noop(requestId?: string, opts?: CallOptions): Promise<NoopResponseMessage>;
   /** Resolves once connected; rejects if not connected within `timeoutMs` from now. */
@@ -130,6 +157,11 @@ function mevToWire(m: MevProtectionInput | undefined): MevProtectionName | numbe
   return typeof m === 'number' ? m : MEV_TO_WIRE[m];
 }
 
+function pricingToWire(p: ExecutionPricingInput): ExecutionPricingName | number {
+  if (typeof p === 'number') return p;
+  return p === 'IMMEDIATE' || p === 'LANDING' ? `EXECUTION_PRICING_${p}` : p;
+}
+
 /** Builds the wire TradeRequest, applying the contract's defaults; optional scalars stay absent when unset. */
 export function toTradeRequestMessage(req: TradeRequestInput): TradeRequestMessage {
   const msg: TradeRequestMessage = {
@@ -149,7 +181,27 @@ export function toTradeRequestMessage(req: TradeRequestInput): TradeRequestMessa
   };
   if (req.slippageToleranceBps !== undefined) msg.slippageToleranceBps = req.slippageToleranceBps;
   if (req.maxPriceImpactBps !== undefined) msg.maxPriceImpactBps = req.maxPriceImpactBps;
+  if (req.executionPricing !== undefined) msg.executionPricing = pricingToWire(req.executionPricing);
   return msg;
+}
+
+/** A Date or ms since the epoch as a Timestamp (ms precision); RangeError for an invalid instant. */
+export function toTimestamp(t: Date | number, field: string): TimestampMessage {
+  const ms = Math.floor(typeof t === 'number' ? t : t.getTime());
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`${field}: not a valid instant`);
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
+/** Builds the wire GetReportRequest; absent times stay absent. */
+export function toReportRequestMessage(req: ReportInput = {}): GetReportRequestMessage {
+  return {
+    portfolioId: req.portfolioId ?? '',
+    from: req.from === undefined ? null : toTimestamp(req.from, 'from'),
+    to: req.to === undefined ? null : toTimestamp(req.to, 'to'),
+    groupBy: req.groupBy ?? '',
+    maxPoints: req.maxPoints ?? 0,
+  };
 }
 
 export function isServiceError(e: unknown): e is ServiceError {
@@ -273,6 +325,16 @@ export function createExecutorClient(address: string, options: ExecutorClientOpt
     listTrades: (req = {}, opts) =>
       unary(exec.ListTrades, { portfolioId: req.portfolioId ?? '', limit: req.limit ?? 0, pageToken: req.pageToken ?? '' }, opts),
     streamTrades,
+    listPortfolios: (opts) => unary(exec.ListPortfolios, {}, opts),
+    getReport: (req, opts) => {
+      let msg: GetReportRequestMessage;
+      try {
+        msg = toReportRequestMessage(req);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      return unary(exec.GetReport, msg, opts);
+    },
     noop: (requestId = '', opts) => unary(diag.Noop, { requestId }, opts),
     waitForReady: (timeoutMs) =>
       new Promise<void>((resolve, reject) => {

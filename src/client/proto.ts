@@ -76,6 +76,8 @@ export interface ExecutorMethods {
   readonly ResetPortfolio: MethodDefinition<ResetPortfolioRequestMessage, PortfolioSummaryMessage>;
   readonly ListTrades: MethodDefinition<ListTradesRequestMessage, ListTradesResponseMessage>;
   readonly StreamTrades: MethodDefinition<StreamTradesRequestMessage, TradeMessage>;
+  readonly ListPortfolios: MethodDefinition<ListPortfoliosRequestMessage, ListPortfoliosResponseMessage>;
+  readonly GetReport: MethodDefinition<GetReportRequestMessage, PortfolioReportMessage>;
 }
 
 export interface DiagnosticsMethods {
@@ -90,6 +92,8 @@ export function executorMethods(pkg: PackageDefinition = loadExecutorPackage()):
     ResetPortfolio: method(svc, 'ResetPortfolio'),
     ListTrades: method(svc, 'ListTrades'),
     StreamTrades: method(svc, 'StreamTrades'),
+    ListPortfolios: method(svc, 'ListPortfolios'),
+    GetReport: method(svc, 'GetReport'),
   };
 }
 
@@ -144,6 +148,7 @@ export type MevProtectionName =
   | 'MEV_PROTECTION_JITO_BUNDLE'
   | 'MEV_PROTECTION_JITO_DONTFRONT'
   | 'MEV_PROTECTION_PRIVATE';
+export type ExecutionPricingName = 'EXECUTION_PRICING_UNSPECIFIED' | 'EXECUTION_PRICING_IMMEDIATE' | 'EXECUTION_PRICING_LANDING';
 
 // ---------------------------------------------------------------------------------------------
 // paper_trader.v1 messages
@@ -179,6 +184,8 @@ export interface TradeRequestMessage {
   portfolioId: string;
   slippageModel: SlippageModelSpecMessage | null;
   mevProtection: MevProtectionName | number;
+  /** UNSPECIFIED: the server's execution.pricing. Absent from a client that predates the field. */
+  executionPricing?: ExecutionPricingName | number;
   /** Set by the decoder when the optional field is present (proto-loader's synthetic oneof). */
   _slippageToleranceBps?: 'slippageToleranceBps';
   _maxPriceImpactBps?: 'maxPriceImpactBps';
@@ -245,6 +252,20 @@ export interface TradeMessage {
   route: RouteHopMessage[];
   failureReason: string;
   sequence: string;
+  /** Set on a landing-time trade; null when priced immediately. */
+  landing?: LandingMessage | null;
+  /** The request's metadata; null when it had none. */
+  metadata?: StructMessage | null;
+}
+
+/** A landing-time trade's timing. */
+export interface LandingMessage {
+  pricing: ExecutionPricingName | number;
+  slots: number;
+  /** uint64 milliseconds. */
+  delayMs: string;
+  sentAt: TimestampMessage | null;
+  pricedAt: TimestampMessage | null;
 }
 
 export interface BalanceMessage {
@@ -279,6 +300,8 @@ export interface ExecutionMetricsMessage {
   cacheHit: boolean;
   priceFetchAttempts: number;
   priceSource: string;
+  /** uint64 microseconds spent waiting for the landing instant; absent from a server that predates it. */
+  landingWaitUs?: string;
 }
 
 export interface TradeResultMessage {
@@ -311,4 +334,136 @@ export interface ListTradesResponseMessage {
 
 export interface StreamTradesRequestMessage {
   portfolioId: string;
+}
+
+// Reports (docs/reports.md). Money is decimal text: values and PnL floored, costs rounded up, 6 places.
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the contract's empty request
+export interface ListPortfoliosRequestMessage {}
+
+export interface ListPortfoliosResponseMessage {
+  /** Sorted by portfolio_id; only the portfolios the caller's API key may use. */
+  portfolios: PortfolioSummaryMessage[];
+}
+
+export interface GetReportRequestMessage {
+  portfolioId: string;
+  /** Absent: the portfolio's first mark. */
+  from: TimestampMessage | null;
+  /** Absent: now. */
+  to: TimestampMessage | null;
+  /** "" = "strategy". */
+  groupBy: string;
+  /** 0 = 2,000. */
+  maxPoints: number;
+}
+
+export interface EquityPointMessage {
+  at: TimestampMessage | null;
+  valueUsd: string;
+  /** "" when SOL had no price. */
+  valueSol: string;
+  benchmarkUsd: string;
+  /** (running peak - value) / running peak, 0..1. */
+  drawdown: number;
+}
+
+export interface DrawdownMessage {
+  max: number;
+  maxUsd: string;
+  maxPeakAt: TimestampMessage | null;
+  maxTroughAt: TimestampMessage | null;
+  current: number;
+  currentUsd: string;
+  /** uint64 ms. */
+  longestDurationMs: string;
+}
+
+export interface DailyReturnMessage {
+  day: string;
+  dailyReturn: number;
+  valueUsd: string;
+}
+
+export interface CostBreakdownMessage {
+  baseFeesUsd: string;
+  priorityFeesUsd: string;
+  rentUsd: string;
+  slippageUsd: string;
+  priceImpactUsd: string;
+  mevLossUsd: string;
+  failedTradeFeesUsd: string;
+  totalUsd: string;
+}
+
+/** uint64 counts as decimal strings. */
+export interface TradeCountsMessage {
+  total: string;
+  filled: string;
+  failedSlippage: string;
+  failedMev: string;
+}
+
+export interface CloseStatsMessage {
+  closes: string;
+  wins: string;
+  losses: string;
+  /** proto3 optional: absent without closes. */
+  winRate?: number | undefined;
+  grossProfitUsd: string;
+  grossLossUsd: string;
+  /** proto3 optional: absent when nothing was lost. */
+  profitFactor?: number | undefined;
+}
+
+export interface TokenResultMessage {
+  token: TokenRefMessage | null;
+  startAmount: string;
+  endAmount: string;
+  realizedPnlUsd: string;
+  costBasisUsd: string;
+  endValueUsd: string;
+  unrealizedPnlUsd: string;
+}
+
+export interface GroupResultMessage {
+  value: string;
+  /** True for the trades without the key (value is then ""). */
+  untagged: boolean;
+  trades: TradeCountsMessage | null;
+  volumeUsd: string;
+  realizedPnlUsd: string;
+  closes: CloseStatsMessage | null;
+  costs: CostBreakdownMessage | null;
+}
+
+export interface PortfolioReportMessage {
+  portfolioId: string;
+  from: TimestampMessage | null;
+  to: TimestampMessage | null;
+  startValueUsd: string;
+  endValueUsd: string;
+  /** proto3 optional scalars below: absent when undefined (e.g. a zero start value, fewer than two daily returns). */
+  totalReturn?: number | undefined;
+  realizedPnlUsd: string;
+  unrealizedPnlUsd: string;
+  equity: EquityPointMessage[];
+  markCount: string;
+  drawdown: DrawdownMessage | null;
+  dailyReturns: DailyReturnMessage[];
+  sharpe?: number | undefined;
+  sortino?: number | undefined;
+  ratioMethod: string;
+  benchmarkStartUsd: string;
+  benchmarkEndUsd: string;
+  benchmarkReturn?: number | undefined;
+  excessReturn?: number | undefined;
+  trades: TradeCountsMessage | null;
+  closes: CloseStatsMessage | null;
+  tokens: TokenResultMessage[];
+  groupBy: string;
+  groups: GroupResultMessage[];
+  costs: CostBreakdownMessage | null;
+  startValueSol: string;
+  endValueSol: string;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cmp, ratio } from '../domain/ratio.js';
-import { dailyReturns, downsample, drawdownStats, sharpe, sortino } from './equity.js';
+import { dailyReturns, downsample, drawdownStats, sharpe, sortino, withRunningDrawdown } from './equity.js';
 
 const DAY = 86_400_000;
 const pt = (atMs: number, usd: bigint) => ({ atMs, valueUsd: ratio(usd) });
@@ -70,5 +70,15 @@ describe('downsample', () => {
     const many = Array.from({ length: 5000 }, (_, i) => pt(i, BigInt(i % 97)));
     expect(downsample(many.slice(0, 10))).toHaveLength(10);
     expect(downsample(many).length).toBeLessThanOrEqual(2000);
+  });
+});
+
+describe('withRunningDrawdown', () => {
+  it('100 -> 80 -> 120 -> 90 -> 130: the fall from the highest value so far', () => {
+    const d = withRunningDrawdown([pt(0, 100n), pt(1, 80n), pt(2, 120n), pt(3, 90n), pt(4, 130n)]).map((p) => p.drawdown);
+    expect(d).toEqual([0, 0.2, 0, 0.25, 0]);
+  });
+  it('is 0 while the peak is zero', () => {
+    expect(withRunningDrawdown([pt(0, 0n), pt(1, 0n), pt(2, 50n), pt(3, 25n)]).map((p) => p.drawdown)).toEqual([0, 0, 0, 0.5]);
   });
 });

@@ -8,6 +8,8 @@ export interface EquityPoint {
   readonly valueSol: Ratio | undefined;
   /** The starting holdings, unchanged, at this mark's prices. */
   readonly benchmarkUsd: Ratio;
+  /** (running peak - value) / running peak along the full series, 0..1; 0 at a peak or while the peak is zero. */
+  readonly drawdown: number;
 }
 
 type Valued = Pick<EquityPoint, 'atMs' | 'valueUsd'>;
@@ -65,6 +67,19 @@ export function drawdownStats(points: readonly Valued[]): DrawdownStats {
     currentDrawdownUsd: sub(peak, last.valueUsd),
     longestDurationMs: longest,
   };
+}
+
+/**
+ * Each point with its running drawdown: the fall from the highest value up to and including it, as a
+ * fraction of that peak. Computed on the full series before any downsampling, so a reduced curve still
+ * shows each point's true drawdown.
+ */
+export function withRunningDrawdown<T extends Valued>(points: readonly T[]): (T & { readonly drawdown: number })[] {
+  let peak: Ratio | undefined;
+  return points.map((p) => {
+    if (peak === undefined || cmp(p.valueUsd, peak) > 0) peak = p.valueUsd;
+    return { ...p, drawdown: peak.n > 0n ? real(div(sub(peak, p.valueUsd), peak)) : 0 };
+  });
 }
 
 export interface DailyReturn {

@@ -11,6 +11,7 @@ export {
   RATIO_METHOD,
   sharpe,
   sortino,
+  withRunningDrawdown,
   type DailyReturn,
   type DrawdownStats,
   type EquityPoint,
@@ -20,6 +21,7 @@ export { closeStats, replayPositions, type BookPosition, type CloseStats, type P
 export {
   buildReport,
   DEFAULT_GROUP_KEY,
+  groupKey,
   type GroupResult,
   type PortfolioReport,
   type ReportInput,

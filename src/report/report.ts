@@ -4,7 +4,19 @@ import type { JsonValue, TradeStatus } from '../domain/request.js';
 import type { Mint, Token } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
 import { NO_COSTS, sumCosts, tradeCosts, type CostBreakdown } from './costs.js';
-import { dailyReturns, downsample, drawdownStats, MAX_CURVE_POINTS, RATIO_METHOD, sharpe, sortino, type DailyReturn, type DrawdownStats, type EquityPoint } from './equity.js';
+import {
+  dailyReturns,
+  downsample,
+  drawdownStats,
+  MAX_CURVE_POINTS,
+  RATIO_METHOD,
+  sharpe,
+  sortino,
+  withRunningDrawdown,
+  type DailyReturn,
+  type DrawdownStats,
+  type EquityPoint,
+} from './equity.js';
 import { valueAt, type Mark } from './marks.js';
 import { closeStats, replayPositions, type CloseStats, type TradePnl } from './positions.js';
 import { real, usdFromNano } from './usd.js';
@@ -119,7 +131,8 @@ function checkTime(ms: number | undefined, field: string): void {
   if (ms !== undefined && !Number.isSafeInteger(ms)) throw invalidArgument(field, `${String(ms)} is not a whole number of milliseconds`);
 }
 
-function groupKey(key: string | undefined): string {
+/** The group key a query names: "" or absent is "strategy"; INVALID_ARGUMENT (field group_by) when too long or holding control characters. */
+export function groupKey(key: string | undefined): string {
   if (key === undefined || key === '') return DEFAULT_GROUP_KEY;
   if (key.length > MAX_GROUP_KEY_CHARS) throw invalidArgument('group_by', `longer than ${MAX_GROUP_KEY_CHARS} characters`);
   // eslint-disable-next-line no-control-regex
@@ -212,10 +225,12 @@ export function buildReport(input: ReportInput): PortfolioReport {
   // Equity curve and buy-and-hold benchmark, prices carried forward per mint.
   const book = new Map<Mint, Ratio>();
   const held = new Map(startMark.holdings.map((h) => [h.token.mint, { token: h.token, amount: h.amount }] as const));
-  const points: EquityPoint[] = range.map((m) => {
-    for (const p of m.prices) book.set(p.mint, p.usd);
-    return { atMs: m.atMs, valueUsd: m.valueUsd, valueSol: m.valueSol, benchmarkUsd: valueAt(held, book) };
-  });
+  const points: EquityPoint[] = withRunningDrawdown(
+    range.map((m) => {
+      for (const p of m.prices) book.set(p.mint, p.usd);
+      return { atMs: m.atMs, valueUsd: m.valueUsd, valueSol: m.valueSol, benchmarkUsd: valueAt(held, book) };
+    }),
+  );
   const benchmarkStart = points[0]?.benchmarkUsd ?? ZERO;
   const benchmarkEnd = points[points.length - 1]?.benchmarkUsd ?? ZERO;
 

@@ -10,6 +10,10 @@ import type { Executor } from '../executor/types.js';
 import type { Trade } from '../domain/trade.js';
 import type {
   GetPortfolioRequestMessage,
+  GetReportRequestMessage,
+  ListPortfoliosRequestMessage,
+  ListPortfoliosResponseMessage,
+  PortfolioReportMessage,
   ListTradesRequestMessage,
   ListTradesResponseMessage,
   NoopRequestMessage,
@@ -24,6 +28,7 @@ import type {
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { callSignal } from './call-signal.js';
 import { portfolioToWire, tradePageToWire, tradeRequestFromWire, tradeResultToWire, tradeToWire } from './mapping.js';
+import { reportQueryFromWire, reportToWire } from './report-mapping.js';
 import { statusName, toGrpcStatus } from './status.js';
 import { ExecutorError } from '../domain/errors.js';
 import { guardError, isDecodeFailure, withDefaultDeadline, type Admission, type CallGuard } from './guards/index.js';
@@ -123,14 +128,15 @@ function assertDecoded(req: unknown): void {
  * carry the load (pricing, the portfolio step, a journal fsync). Reads (GetPortfolio, ListTrades) and
  * the transport's Noop are not shed: they are cheap, rare next to trades, still bounded by the
  * in-flight count, and a client refused a trade needs them to learn where its portfolio stands.
+ * GetReport is shed too: it is a read, but it replays every trade and mark of its range.
  */
-const SHEDDABLE: ReadonlySet<string> = new Set(['ExecuteTrade', 'ResetPortfolio']);
+const SHEDDABLE: ReadonlySet<string> = new Set(['ExecuteTrade', 'ResetPortfolio', 'GetReport']);
 
 function unary<Req, Res>(
   ctx: HandlerContext,
   method: string,
   requestIdOf: (req: Req) => string | undefined,
-  run: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+  run: (req: Req, call: ServerUnaryCall<Req, Res>, admission: Admission | undefined) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   const sheddable = SHEDDABLE.has(method);
   return (call, callback) => {
@@ -158,7 +164,7 @@ function unary<Req, Res>(
       assertDecoded(raw);
       const req = call.request;
       requestId = requestIdOf(req);
-      pending = run(req, call);
+      pending = run(req, call, admission);
     } catch (err) {
       pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -217,6 +223,30 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
     'ListTrades',
     () => undefined,
     async (req) => tradePageToWire(await executor.listTrades(req.portfolioId, req.limit, req.pageToken)),
+  );
+
+  /** Every portfolio the caller's API key may use (all of them on an open server), sorted by id. */
+  const ListPortfolios = unary<ListPortfoliosRequestMessage, ListPortfoliosResponseMessage>(
+    ctx,
+    'ListPortfolios',
+    () => undefined,
+    async (_req, _call, admission) => {
+      const mayUse = admission?.mayUse;
+      const all = await executor.listPortfolios();
+      const visible = mayUse === undefined ? all : all.filter((p) => mayUse(p.portfolioId));
+      return { portfolios: [...visible].sort((a, b) => (a.portfolioId < b.portfolioId ? -1 : a.portfolioId > b.portfolioId ? 1 : 0)).map(portfolioToWire) };
+    },
+  );
+
+  /** The portfolio is authorized by the guard like GetPortfolio's; the query is checked before anything is read. */
+  const GetReport = unary<GetReportRequestMessage, PortfolioReportMessage>(
+    ctx,
+    'GetReport',
+    () => undefined,
+    async (req) => {
+      const { portfolioId, query } = reportQueryFromWire(req);
+      return reportToWire(await executor.getReport(portfolioId, query));
+    },
   );
 
   /**
@@ -345,7 +375,7 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
   };
 
   return {
-    implementation: { ExecuteTrade, GetPortfolio, ResetPortfolio, ListTrades, StreamTrades },
+    implementation: { ExecuteTrade, GetPortfolio, ResetPortfolio, ListTrades, StreamTrades, ListPortfolios, GetReport },
     streams: {
       endAll() {
         for (const end of [...openStreams]) end();

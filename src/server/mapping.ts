@@ -7,12 +7,13 @@
 import { formatAmount } from '../domain/amount.js';
 import { invalidArgument } from '../domain/errors.js';
 import { toDecimalString, type Ratio, type Rounding } from '../domain/ratio.js';
-import type { JsonValue, MevProtection, RawTradeRequest, SlippageModelSpec, TradeAction } from '../domain/request.js';
+import type { ExecutionPricing, JsonValue, MevProtection, RawTradeRequest, SlippageModelSpec, TradeAction } from '../domain/request.js';
 import type { Token } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
 import type { ExecutionMetrics, PortfolioSummary, TradePage, TradeResult } from '../executor/types.js';
 import type {
   ExecutionMetricsMessage,
+  LandingMessage,
   ListTradesResponseMessage,
   PortfolioSummaryMessage,
   StructMessage,
@@ -22,7 +23,7 @@ import type {
   TradeRequestMessage,
   TradeResultMessage,
 } from '../client/proto.js';
-import { StructError, fromStruct } from '../client/struct.js';
+import { StructError, fromStruct, toStruct } from '../client/struct.js';
 
 /** Fraction digits of reported prices: enough for any pair of tokens with up to 9 decimals. */
 export const PRICE_PLACES = 18;
@@ -42,6 +43,11 @@ const PROTECTIONS: Readonly<Record<string, MevProtection | 'UNSPECIFIED'>> = {
   MEV_PROTECTION_JITO_BUNDLE: 'JITO_BUNDLE',
   MEV_PROTECTION_JITO_DONTFRONT: 'JITO_DONTFRONT',
   MEV_PROTECTION_PRIVATE: 'PRIVATE',
+};
+const PRICINGS: Readonly<Record<string, ExecutionPricing | 'UNSPECIFIED'>> = {
+  EXECUTION_PRICING_UNSPECIFIED: 'UNSPECIFIED',
+  EXECUTION_PRICING_IMMEDIATE: 'IMMEDIATE',
+  EXECUTION_PRICING_LANDING: 'LANDING',
 };
 
 /**
@@ -95,7 +101,14 @@ export function tradeRequestFromWire(m: TradeRequestMessage): RawTradeRequest {
     portfolioId: str(m.portfolioId),
     slippageModel,
     mevProtection: enumFromWire(m.mevProtection, PROTECTIONS),
+    ...executionPricingFromWire(m.executionPricing),
   };
+}
+
+/** execution_pricing: absent when UNSPECIFIED (the server's default applies), else as decoded. */
+function executionPricingFromWire(v: unknown): Pick<RawTradeRequest, 'executionPricing'> {
+  const p = enumFromWire(v, PRICINGS);
+  return p === 'UNSPECIFIED' ? {} : { executionPricing: p };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,6 +189,21 @@ export function tradeToWire(t: Trade): TradeMessage {
     })),
     failureReason: t.failureReason ?? '',
     sequence: String(t.sequence),
+    landing: landingToWire(t),
+    metadata: t.metadata === undefined ? null : toStruct(t.metadata),
+  };
+}
+
+/** A landing-time trade's timing; null on a trade priced immediately. */
+function landingToWire(t: Trade): LandingMessage | null {
+  const l = t.landing;
+  if (l === undefined) return null;
+  return {
+    pricing: `EXECUTION_PRICING_${l.pricing}`,
+    slots: l.slots,
+    delayMs: String(l.delayMs),
+    sentAt: timestampFromMs(l.sentAtMs),
+    pricedAt: timestampFromMs(l.pricedAtMs),
   };
 }
 
@@ -215,6 +243,7 @@ export function metricsToWire(m: ExecutionMetrics): ExecutionMetricsMessage {
     cacheHit: m.cacheHit,
     priceFetchAttempts: m.priceFetchAttempts,
     priceSource: m.priceSource,
+    landingWaitUs: micros(m.landingWaitUs ?? 0),
   };
 }
 

@@ -72,6 +72,8 @@ export interface AdmitInput {
 /** An admitted call: release it exactly once when it has answered. */
 export interface Admission {
   release(): void;
+  /** Whether the caller's API key may use the portfolio ("" = default); absent means every portfolio (an open server). */
+  readonly mayUse?: (portfolioId: string) => boolean;
 }
 
 export interface CallGuard {
@@ -190,10 +192,19 @@ export function createCallGuard(options: GuardOptions = {}): CallGuard {
         refuse(guardError('OVERLOADED', `overloaded: event loop delay ${ms} ms, more than ${maxLoopDelay} ms; retry with backoff`));
       }
       if (stream === true) return admitStream(principal);
-      if (!counted) return NOTHING;
+      const mayUse = (id: string): boolean => {
+        try {
+          auth.authorize(principal, id);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      if (!counted) return { ...NOTHING, mayUse };
       if (!inFlight.tryAcquire()) refuse(guardError('OVERLOADED', `overloaded: ${inFlight.max} requests in flight; retry with backoff`));
       let released = false;
       return {
+        mayUse,
         release() {
           if (released) return;
           released = true;

@@ -4,11 +4,15 @@
  * codes, streams, deadlines) can be tested without the real pipeline.
  */
 import { amount, lamports } from '../../domain/amount.js';
-import { ratio } from '../../domain/ratio.js';
+import { ExecutorError } from '../../domain/errors.js';
+import { fromBps, ratio } from '../../domain/ratio.js';
 import type { RawTradeRequest } from '../../domain/request.js';
 import { defaultTokens, type Token } from '../../domain/tokens.js';
 import { NO_MEV, type Trade } from '../../domain/trade.js';
-import type { ExecuteOptions, Executor, PortfolioSummary, TradePage, TradeResult } from '../../executor/types.js';
+import type { ExecuteOptions, Executor, PortfolioSummary, ReportQuery, TradePage, TradeResult } from '../../executor/types.js';
+import type { Mark } from '../../report/marks.js';
+import { buildReport, type ReportInput } from '../../report/report.js';
+import { makeTrade, markOf } from '../../report/test-support.js';
 
 const tokens = defaultTokens();
 function token(symbol: string): Token {
@@ -88,13 +92,58 @@ export function samplePortfolio(portfolioId = 'default'): PortfolioSummary {
   };
 }
 
+/**
+ * A fixed history for reports: 10 SOL and 1,000 USDC at SOL $100 ($2,000); a BUY of 1 SOL with 100 bps
+ * slippage; SOL to $120 and $90; a SELL of 2 SOL tagged "momentum" with slippage, impact and MEV; a
+ * BUY that fails on slippage at SOL $110 (tagged "momentum"). Six marks over four UTC days of 2024.
+ */
+export const REPORT_T0 = Date.UTC(2024, 0, 1);
+export function sampleReportInput(portfolioId = 'default'): Omit<ReportInput, 'fromMs' | 'toMs' | 'groupBy' | 'maxPoints'> {
+  const H = 3_600_000;
+  const T0 = REPORT_T0;
+  const s1 = 10_999_995_000n;
+  const s2 = 8_999_980_000n;
+  const s3 = 8_999_975_000n;
+  const marks: Mark[] = [
+    markOf(1, T0, [[SOL, 10_000_000_000n], [USDC, 1_000_000_000n]], [[SOL, '100'], [USDC, '1']], portfolioId),
+    markOf(2, T0 + 12 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '100'], [USDC, '1']], portfolioId),
+    markOf(2, T0 + 36 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '120'], [USDC, '1']], portfolioId),
+    markOf(2, T0 + 60 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '90'], [USDC, '1']], portfolioId),
+    markOf(3, T0 + 61 * H, [[SOL, s2], [USDC, 1_077_200_000n]], [[SOL, '90'], [USDC, '1']], portfolioId),
+    markOf(4, T0 + 84 * H, [[SOL, s3], [USDC, 1_077_200_000n]], [[SOL, '110'], [USDC, '1']], portfolioId),
+  ];
+  const common = { base: SOL, quote: USDC, quoteUsd: '1', isBaseInput: true, portfolioId } as const;
+  const trades = [
+    makeTrade({ ...common, sequence: 2, atMs: T0 + 12 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '100', slippage: fromBps(100) }),
+    makeTrade({
+      ...common,
+      sequence: 3,
+      atMs: T0 + 61 * H,
+      action: 'SELL',
+      amount: 2_000_000_000n,
+      baseUsd: '90',
+      baseLiquidityUsd: '119640',
+      slippage: fromBps(50),
+      mevLoss: fromBps(50),
+      priorityFee: 10_000n,
+      metadata: { strategy: 'momentum' },
+    }),
+    makeTrade({ ...common, sequence: 4, atMs: T0 + 84 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '110', status: 'FAILED_SLIPPAGE', metadata: { strategy: 'momentum' } }),
+  ];
+  return { portfolioId, trades, marks, sol: SOL };
+}
+
 export interface FakeExecutor extends Executor {
+  /** The portfolios that exist: listPortfolios lists them, getReport of any other id is NOT_FOUND. Default ["default"]. */
+  portfolios: string[];
   readonly calls: {
     executeTrade: { raw: RawTradeRequest; options: ExecuteOptions | undefined }[];
     getPortfolio: string[];
     resetPortfolio: { portfolioId: string; balances: Readonly<Record<string, string>> }[];
     listTrades: { portfolioId: string; limit: number; pageToken: string }[];
     subscribe: string[];
+    listPortfolios: number;
+    getReport: { portfolioId: string; query: ReportQuery }[];
   };
   /** Replaces executeTrade's behaviour (e.g. throw, or wait for the abort signal). */
   onExecute: ((raw: RawTradeRequest, options: ExecuteOptions | undefined) => Promise<TradeResult>) | undefined;
@@ -108,7 +157,8 @@ export interface FakeExecutor extends Executor {
 export function createFakeExecutor(): FakeExecutor {
   const subscribers = new Map<string, Set<(t: Trade) => void>>();
   const fake: FakeExecutor = {
-    calls: { executeTrade: [], getPortfolio: [], resetPortfolio: [], listTrades: [], subscribe: [] },
+    portfolios: ['default'],
+    calls: { executeTrade: [], getPortfolio: [], resetPortfolio: [], listTrades: [], subscribe: [], listPortfolios: 0, getReport: [] },
     onExecute: undefined,
     failWith: undefined,
     executeTrade(raw, options) {
@@ -159,6 +209,27 @@ export function createFakeExecutor(): FakeExecutor {
       }
       set.add(onTrade);
       return () => set.delete(onTrade);
+    },
+    listPortfolios() {
+      fake.calls.listPortfolios++;
+      if (fake.failWith !== undefined) return Promise.reject(fake.failWith);
+      return Promise.resolve([...fake.portfolios].sort().map((id) => samplePortfolio(id)));
+    },
+    getReport(portfolioId, query) {
+      fake.calls.getReport.push({ portfolioId, query });
+      if (fake.failWith !== undefined) return Promise.reject(fake.failWith);
+      const id = portfolioId === '' ? 'default' : portfolioId;
+      if (!fake.portfolios.includes(id)) {
+        return Promise.reject(new ExecutorError('PORTFOLIO_NOT_FOUND', `portfolio_id: no portfolio ${JSON.stringify(id)}`, { field: 'portfolio_id' }));
+      }
+      try {
+        return Promise.resolve(buildReport({ ...sampleReportInput(id), ...query }));
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    },
+    subscribeMarks() {
+      return () => undefined;
     },
     publish(trade) {
       for (const s of subscribers.get(trade.portfolioId) ?? []) s(trade);
