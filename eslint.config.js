@@ -17,4 +17,18 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The dashboard's browser modules (web/): the browser's globals, and uPlot from its <script> tag.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window', 'document', 'location', 'sessionStorage', 'fetch', 'Headers', 'URLSearchParams', 'AbortController',
+          'TextDecoderStream', 'FormData', 'CSS', 'Node', 'ResizeObserver', 'crypto', 'console',
+          'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'uPlot',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -107,7 +107,7 @@ async function serve(): Promise<void> {
   const { configSchema } = await import('../src/config/schema.js');
   const { silentLogger } = await import('../src/observability/logger.js');
   const overrides = JSON.parse(process.env.PTE_JOURNAL_BENCH_CONFIG ?? '{}') as Record<string, unknown>;
-  const app = await startApp(configSchema.parse({ ...overrides, grpc: { port: 0 }, metrics: { port: 0 } }), { logger: silentLogger() });
+  const app = await startApp(configSchema.parse({ ...overrides, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: 0 } }), { logger: silentLogger() });
   process.send?.({ port: app.grpcPort });
   process.on('message', (m) => {
     if (m === 'stats') process.send?.({ stats: app.journal?.stats() ?? null });

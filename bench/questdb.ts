@@ -40,6 +40,7 @@ async function runOnce(name: string, outageS: number, concurrency: number, total
     dataDir,
     grpc: { host: '127.0.0.1', port: 0 },
     metrics: { host: '127.0.0.1', port: 0 },
+    http: { port: 0 },
     questdb: { conf: receiver.conf },
   });
   const app = await startApp(config, { logger: silentLogger() });

@@ -4,12 +4,15 @@
  * stack; then the in-process stage timings reported by the server. Prints Markdown tables.
  *
  * Options (env): PTE_BENCH_SECONDS (per level, default 5), PTE_BENCH_LEVELS (default "1,64,1000").
+ *
+ * `node dist/bench/run.js --dashboard`: only the dashboard's cost to trading (bench/dashboard.ts).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createExecutorClient } from '../src/client/index.js';
 import { benchInProcess } from './inprocess.js';
 import { benchJournal } from './journal.js';
+import { benchDashboard } from './dashboard.js';
 import { benchMev } from './mev.js';
 import { closedLoop, noopCall, STAGES, tradeCall, type LoadResult } from './load.js';
 import { ms, table } from './table.js';
@@ -82,4 +85,7 @@ async function main(): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-await main();
+if (process.argv.includes('--dashboard')) {
+  console.log('\nThe dashboard\'s cost: 64 concurrent callers on one portfolio, without and with dashboards following it live (latency in ms)\n');
+  console.log(await benchDashboard(seconds));
+} else await main();

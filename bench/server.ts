@@ -13,8 +13,10 @@ import { silentLogger } from '../src/observability/logger.js';
 const overrides = JSON.parse(process.env.PTE_BENCH_CONFIG ?? '{}') as Record<string, unknown>;
 // A fresh journal directory per run: the benchmark measures a real, durable journal, never ./data.
 const dataDir = mkdtempSync(join(tmpdir(), 'pte-bench-'));
-const app = await startApp(configSchema.parse({ dataDir, ...overrides, grpc: { port: 0 }, metrics: { port: 0 } }), { logger: silentLogger() });
-process.send?.({ port: app.grpcPort });
+// The dashboard only when the parent names a port for it (`run.ts --dashboard`).
+const httpPort = Number(process.env.PTE_BENCH_HTTP_PORT ?? '0');
+const app = await startApp(configSchema.parse({ dataDir, ...overrides, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: httpPort } }), { logger: silentLogger() });
+process.send?.({ port: app.grpcPort, httpPort: app.httpPort });
 process.on('message', (m) => {
   if (m === 'stop') {
     void app.stop(1_000).then(() => {
