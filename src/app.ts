@@ -5,14 +5,15 @@
 import type pino from 'pino';
 import type { Config } from './config/schema.js';
 import type { FeeSchedule } from './domain/fees.js';
-import { landingDrift, parseLandingParams } from './domain/slippage/landing.js';
+import { parseLandingParams } from './domain/slippage/landing.js';
 import { configuredSlippage } from './config/slippage.js';
-import { createRng } from './domain/rng.js';
 import type { JsonValue } from './domain/request.js';
 import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
 import type { PipelineOptions } from './executor/pipeline.js';
 import type { TradeJournal, TradeRecorder } from './executor/ports.js';
-import { createExecutor, type DriftEvaluator, type RestoredPortfolio } from './executor/executor.js';
+import { createExecutor, type MarkingExecutor, type RestoredPortfolio } from './executor/executor.js';
+import { startPeriodicMarks } from './executor/marks.js';
+import { landingDriftEvaluator } from './executor/landing-stage.js';
 import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
 import type { Executor } from './executor/types.js';
@@ -21,7 +22,10 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createGrpcServer } from './server/index.js';
-import { resolveApiKeys, type CallGuard } from './server/guards/index.js';
+import { createAuthenticator, resolveApiKeys, type CallGuard, type Principal } from './server/guards/index.js';
+import { Metadata } from '@grpc/grpc-js';
+import { startHttpServer, type HttpAccess, type HttpCredentials, type HttpServer } from './http/index.js';
+import { summarizeMetrics } from './observability/health.js';
 import { readFileSync } from 'node:fs';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
@@ -32,6 +36,8 @@ import { createQuestDbRecorder, type QuestDbRecorder } from './store/questdb-rec
 export interface RunningApp {
   readonly grpcPort: number;
   readonly metricsPort: number;
+  /** The dashboard's port; 0 when config.http.port is 0 (off). */
+  readonly httpPort: number;
   readonly executor: Executor;
   readonly metrics: Metrics;
   /** The durable journal; undefined when config.journal.enabled is false. */
@@ -52,15 +58,6 @@ export interface AppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The landing delay (slots between quote and landing, with drift), when the config enables it. */
-function landingDelay(config: Config): DriftEvaluator | undefined {
-  const params = parseLandingParams(config.slippage.landingDelay as Record<string, JsonValue>, 'config.slippage.landingDelay');
-  if (!params.enabled) return undefined;
-  return ({ priced, request, seed }) => {
-    const d = landingDrift({ input: priced.input, output: priced.output, priorityFeeLamports: request.priorityFee, rng: createRng(seed, 'landing') }, params);
-    return { fraction: d.driftFraction, explanation: d.explanation };
-  };
-}
 
 /** Steps 4-8 of the pipeline as configured: shared by the live executor and `pte replay --verify`. */
 export function pipelineOptions(config: Config, tokens: TokenRegistry = createTokenRegistry()): PipelineOptions {
@@ -70,6 +67,8 @@ export function pipelineOptions(config: Config, tokens: TokenRegistry = createTo
     chargeRent: config.fees.chargeRent,
   };
   const { registry: slippage, defaultModel } = configuredSlippage(config);
+  // The calibrated slot model: the drift of immediate pricing and the wait of landing-time pricing.
+  const landing = parseLandingParams(config.slippage.landingDelay as Record<string, JsonValue>, 'config.slippage.landingDelay');
   return {
     slippage,
     defaultSlippageModel: defaultModel,
@@ -77,7 +76,12 @@ export function pipelineOptions(config: Config, tokens: TokenRegistry = createTo
     nearToleranceRatio: config.warnings.nearToleranceRatio,
     fees,
     sol: tokens.sol,
-    drift: landingDelay(config),
+    drift: landingDriftEvaluator(landing),
+    landingTime: {
+      defaultPricing: config.execution.pricing === 'landing' ? 'LANDING' : 'IMMEDIATE',
+      params: landing,
+      slotMs: config.execution.slotMs,
+    },
     mev: createMevEvaluator(resolveMevParams(config.mev.params, undefined, 'config.mev.params'), config.mev.regime),
   };
 }
@@ -91,7 +95,7 @@ export interface BuildOptions {
 }
 
 /** Builds the executor and its parts from the config, without any network listener. */
-export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics, parts: BuildOptions = {}): { executor: Executor; market: Market } {
+export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics, parts: BuildOptions = {}): { executor: MarkingExecutor; market: Market } {
   const tokens = createTokenRegistry();
   const market = createMarket(config, tokens, {
     onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit),
@@ -204,9 +208,24 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (durable?.journal.failed) notServing();
   const metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
   let grpcPort: number;
+  let http: HttpServer | undefined;
+  let grpcStarted = false;
   try {
     grpcPort = await grpc.start(config.grpc.host, config.grpc.port);
+    grpcStarted = true;
+    http =
+      config.http.port > 0
+        ? await startHttpServer({
+            executor,
+            host: config.http.host,
+            port: config.http.port,
+            access: httpAccess(grpc.guard, principals),
+            health: async () => ({ priceSource: config.market.kind, serving: !(durable?.journal.failed ?? false), ...(await summarizeMetrics(metrics.registry)) }),
+            onInternalError: (err, route) => logger.error({ err, route }, 'dashboard API internal error'),
+          })
+        : undefined;
   } catch (err) {
+    if (grpcStarted) await grpc.shutdown(0);
     await metricsServer.close();
     await market.close();
     await recorder?.close(0);
@@ -214,25 +233,57 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     throw err;
   }
   logger.info(
-    { grpc: `${config.grpc.host}:${grpcPort}`, metrics: `${config.metrics.host}:${metricsServer.port}`, market: config.market.kind, seed: config.seed.toString() },
+    { grpc: `${config.grpc.host}:${grpcPort}`, metrics: `${config.metrics.host}:${metricsServer.port}`, dashboard: http?.url ?? 'off', market: config.market.kind, seed: config.seed.toString() },
     'paper trade executor serving',
   );
+  // Periodic equity marks (docs/reports.md): unref'd, stopped before the journal closes.
+  const stopMarks = startPeriodicMarks(() => executor.markAll(), config.marks.intervalMs, logger.child({ component: 'marks' }));
   return {
     grpcPort,
     metricsPort: metricsServer.port,
+    httpPort: http?.port ?? 0,
     executor,
     metrics,
     journal: durable?.journal,
     recorder,
     guard: grpc.guard,
     async stop(graceMs = config.server.shutdownGraceMs) {
+      await http?.close();
       await grpc.shutdown(graceMs);
+      await stopMarks();
       await metricsServer.close();
       await market.close();
       // No trade is booked any more: send what the recorder still holds, within its deadline.
       await Promise.all([recorder?.close(config.questdb.shutdownDeadlineMs), durable?.journal.close()]);
       logger.info({}, 'paper trade executor stopped');
       logger.flush();
+    },
+  };
+}
+
+/**
+ * The dashboard's access control is the gRPC guard itself: an HTTP request's key headers become call
+ * metadata, so keys, per-key portfolios, key rates, the in-flight bound and draining are the same.
+ */
+function httpAccess(guard: CallGuard, principals: readonly Principal[]): HttpAccess {
+  const auth = createAuthenticator(principals);
+  const metadataOf = (c: HttpCredentials): Metadata => {
+    const m = new Metadata();
+    if (c.apiKey !== undefined) m.set('x-api-key', c.apiKey);
+    if (c.authorization !== undefined) m.set('authorization', c.authorization);
+    return m;
+  };
+  return {
+    keysRequired: auth.enabled,
+    admit: (c, portfolioId, kind) =>
+      guard.admit({ metadata: metadataOf(c), portfolioId, counted: kind !== 'stream', sheddable: kind === 'write', stream: kind === 'stream' }),
+    mayUse(c, portfolioId) {
+      try {
+        auth.authorize(auth.authenticate(metadataOf(c)), portfolioId);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

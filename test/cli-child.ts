@@ -36,7 +36,7 @@ export interface SpawnOptions {
 
 /** Runs `main serve ...args` on free ports and resolves once it says where it serves. */
 export function spawnServe(main: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, options: SpawnOptions = {}): Promise<ServeChild> {
-  const proc = spawn(process.execPath, [main, 'serve', '--grpc-port', '0', '--metrics-port', '0', ...args], {
+  const proc = spawn(process.execPath, [main, 'serve', '--grpc-port', '0', '--metrics-port', '0', '--http-port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', options.captureStdout === true ? 'pipe' : 'ignore', 'pipe'],

@@ -254,6 +254,7 @@ describe('TLS', () => {
         dataDir: join(dir, 'data'),
         grpc: { host: '127.0.0.1', port: 0 },
         metrics: { host: '127.0.0.1', port: 0 },
+        http: { port: 0 },
         server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } },
       }),
       { logger: silentLogger() },

@@ -71,6 +71,7 @@ describe('secrets in logs', () => {
           logLevel: 'trace',
           grpc: { host: '127.0.0.1', port: 0 },
           metrics: { host: '127.0.0.1', port: 0 },
+          http: { port: 0 },
           market: { kind: 'jupiter', jupiterUrls: [upstreamUrl], perEndpointRatePerSec: 10_000, maxAttemptsPerEndpoint: 2, backoffBaseMs: 0, backoffMaxMs: 0, requestTimeoutMs: 2_000 },
           questdb: { conf: qdbConf },
           server: { apiKeys: [{ name: 'svc', keyEnv: 'PTE_TEST_SERVICE_KEY', portfolios: ['mine'] }] },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<{ ap
     dataDir: overrides.dataDir ?? tempDir,
     grpc: { host: '127.0.0.1', port: 0, ...overrides.grpc },
     metrics: { host: '127.0.0.1', port: 0, ...overrides.metrics },
+    // The dashboard is off unless a test asks for it (with a port from freePort()).
+    http: { host: '127.0.0.1', port: 0, ...overrides.http },
   });
   const app = await startApp(config, { logger: silentLogger() });
   const client = createExecutorClient(`127.0.0.1:${app.grpcPort}`);
@@ -52,4 +55,20 @@ export async function rejection(p: Promise<unknown>): Promise<{ code: number; de
     return { code: err.code ?? -1, details: err.details ?? String(e) };
   }
   throw new Error('expected the call to be rejected');
+}
+
+/**
+ * A loopback port free right now, for servers whose port setting 0 means "off" rather than "any"
+ * (the dashboard's http.port).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
 }

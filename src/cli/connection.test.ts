@@ -39,6 +39,7 @@ beforeAll(async () => {
       dataDir: join(dir, 'data'),
       grpc: { host: '127.0.0.1', port: 0 },
       metrics: { host: '127.0.0.1', port: 0 },
+      http: { port: 0 },
       server: { apiKeys: [{ name: 'cli', keyHash: `sha256:${apiKeyHash(KEY)}`, portfolios: ['*'] }], tls: { certFile: ca, keyFile: join(dir, 'key.pem') } },
     }),
     { logger: silentLogger() },

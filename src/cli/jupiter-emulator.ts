@@ -18,7 +18,7 @@ Serves GET /price/v3 and GET /swap/v1/quote in Jupiter's response shapes, priced
 market, for tests and for trying failover by hand. Runs until SIGINT or SIGTERM.
 
 options:
-  --port N             listen port (default 8080; 0 = any free port)
+  --port N             listen port (default 8090; 0 = any free port)
   --host H             listen host (default 127.0.0.1)
   --seed N             seed of the simulated market (default 1)
   --fault SPEC         inject a fault (repeatable); SPEC is
@@ -59,7 +59,7 @@ export function parseJupiterEmulatorArgs(argv: readonly string[]): JupiterEmulat
     }
   });
   return {
-    port: v.port === undefined ? 8080 : wholeNumber('--port', v.port, 0, 65_535, COMMAND),
+    port: v.port === undefined ? 8090 : wholeNumber('--port', v.port, 0, 65_535, COMMAND),
     host: v.host ?? '127.0.0.1',
     seed: BigInt(seedText),
     faults,

@@ -145,7 +145,7 @@ describe('pte serve (no server started)', () => {
   it('maps flags onto config overrides', () => {
     expect(
       parseServeArgs([
-        '--grpc-port', '6000', '--metrics-port', '0', '--data-dir', '/d', '--market', 'jupiter',
+        '--grpc-port', '6000', '--metrics-port', '0', '--http-port', '8181', '--data-dir', '/d', '--market', 'jupiter',
         '--jupiter-url', 'https://a.example', '--jupiter-url', 'https://b.example', '--redis-url', 'redis://r:6379',
         '--seed', '18446744073709551615', '--log-level', 'debug', '--config', 'x.yaml',
       ]),
@@ -155,6 +155,7 @@ describe('pte serve (no server started)', () => {
       overrides: {
         grpc: { port: 6000 },
         metrics: { port: 0 },
+        http: { port: 8181 },
         dataDir: '/d',
         market: { kind: 'jupiter', jupiterUrls: ['https://a.example', 'https://b.example'], redisUrl: 'redis://r:6379' },
         seed: '18446744073709551615',
@@ -185,8 +186,9 @@ describe('pte serve (no server started)', () => {
   });
 
   it('announces where it serves in one line', () => {
-    expect(serveBanner(defaultConfig(), { grpcPort: 50051, metricsPort: 9464 })).toBe(
-      'pte: serving paper trades on 127.0.0.1:50051 (market: sim, seed 1), metrics on http://127.0.0.1:9464/metrics, data in ./data',
+    expect(serveBanner(defaultConfig(), { grpcPort: 50051, metricsPort: 9464, httpPort: 8080 })).toBe(
+      'pte: serving paper trades on 127.0.0.1:50051 (market: sim, seed 1), metrics on http://127.0.0.1:9464/metrics, dashboard on http://127.0.0.1:8080/, data in ./data',
     );
+    expect(serveBanner(defaultConfig(), { grpcPort: 50051, metricsPort: 9464, httpPort: 0 })).toContain('dashboard off');
   });
 });

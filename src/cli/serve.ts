@@ -10,14 +10,15 @@ import type { CliIo } from './io.js';
 export const SERVE_USAGE = `usage: pte serve [options]
 
 Runs the paper trade executor. Settings come from the defaults, then --config FILE, then the
-environment (PTE_GRPC_PORT, PTE_METRICS_PORT, PTE_DATA_DIR, PTE_LOG_LEVEL, PTE_SEED, PTE_MARKET,
-PTE_JUPITER_URLS, PTE_REDIS_URL, PTE_PRICE_TTL_MS, QDB_CLIENT_CONF; the Jupiter API key is read from
-JUPITER_API_KEY), then these flags. Logs are JSON on stdout; this command's own messages go to stderr.
+environment (PTE_GRPC_PORT, PTE_METRICS_PORT, PTE_HTTP_PORT, PTE_DATA_DIR, PTE_LOG_LEVEL, PTE_SEED,
+PTE_MARKET, PTE_JUPITER_URLS, PTE_REDIS_URL, PTE_PRICE_TTL_MS, QDB_CLIENT_CONF; the Jupiter API key is
+read from JUPITER_API_KEY), then these flags. Logs are JSON on stdout; this command's own messages go to stderr.
 
 options:
   --config FILE          a .yaml, .yml or .json config file
   --grpc-port N          gRPC port (default 50051; 0 = any free port)
   --metrics-port N       Prometheus metrics port (default 9464)
+  --http-port N          dashboard and JSON API port on 127.0.0.1 (default 8080; 0 = off)
   --data-dir DIR         journal and snapshots (default ./data)
   --no-journal           keep state in memory only: lost on restart (benchmarks, throwaway runs)
   --market sim|jupiter   price source (default sim: no network)
@@ -33,6 +34,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'grpc-port': { type: 'string' },
   'metrics-port': { type: 'string' },
+  'http-port': { type: 'string' },
   'data-dir': { type: 'string' },
   'no-journal': { type: 'boolean' },
   market: { type: 'string' },
@@ -57,9 +59,11 @@ export function parseServeArgs(argv: readonly string[]): ServeCommand {
   const o: Record<string, unknown> = {};
   const grpc: Record<string, unknown> = {};
   const metrics: Record<string, unknown> = {};
+  const http: Record<string, unknown> = {};
   const market: Record<string, unknown> = {};
   if (v['grpc-port'] !== undefined) grpc.port = numberOrText(v['grpc-port']);
   if (v['metrics-port'] !== undefined) metrics.port = numberOrText(v['metrics-port']);
+  if (v['http-port'] !== undefined) http.port = numberOrText(v['http-port']);
   if (v['data-dir'] !== undefined) o.dataDir = v['data-dir'];
   if (v['no-journal'] === true) o.journal = { enabled: false };
   if (v.market !== undefined) market.kind = v.market;
@@ -70,17 +74,20 @@ export function parseServeArgs(argv: readonly string[]): ServeCommand {
   if (v.questdb !== undefined) o.questdb = { conf: v.questdb };
   if (Object.keys(grpc).length > 0) o.grpc = grpc;
   if (Object.keys(metrics).length > 0) o.metrics = metrics;
+  if (Object.keys(http).length > 0) o.http = http;
   if (Object.keys(market).length > 0) o.market = market;
   return { configFile: v.config, overrides: o, printConfig: v['print-config'] === true };
 }
 
 /** The one line a person reads when the server is up. */
-export function serveBanner(config: Config, ports: { readonly grpcPort: number; readonly metricsPort: number }): string {
+export function serveBanner(config: Config, ports: { readonly grpcPort: number; readonly metricsPort: number; readonly httpPort?: number }): string {
   const hostPort = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const httpPort = ports.httpPort ?? 0;
+  const dashboard = httpPort > 0 ? `dashboard on http://${hostPort(config.http.host, httpPort)}/` : 'dashboard off';
   return (
     `pte: serving paper trades on ${hostPort(config.grpc.host, ports.grpcPort)} ` +
     `(market: ${config.market.kind}, seed ${config.seed}), ` +
-    `metrics on http://${hostPort(config.metrics.host, ports.metricsPort)}/metrics, data in ${config.dataDir}`
+    `metrics on http://${hostPort(config.metrics.host, ports.metricsPort)}/metrics, ${dashboard}, data in ${config.dataDir}`
   );
 }
 

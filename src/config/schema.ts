@@ -24,6 +24,10 @@ export type MarketKind = (typeof MARKET_KINDS)[number];
 export const SLIPPAGE_MODEL_NAMES = ['fixed', 'quote', 'cpmm', 'sqrt', 'random', 'empirical'] as const;
 
 export const MEV_REGIMES = ['current', 'mid_2025', 'peak'] as const;
+
+/** When trades are priced (DESIGN.md, execution timing); a request's execution_pricing overrides it. */
+export const EXECUTION_PRICINGS = ['immediate', 'landing'] as const;
+export type ExecutionPricingSetting = (typeof EXECUTION_PRICINGS)[number];
 export type MevRegime = (typeof MEV_REGIMES)[number];
 
 const PORTFOLIO_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -215,6 +219,13 @@ export const configSchema = z.strictObject({
       port: port().default(9_464),
     })
     .prefault({}),
+  /** The dashboard and its JSON API (docs/dashboard.md); port 0 = off. */
+  http: z
+    .strictObject({
+      host: host().default('127.0.0.1'),
+      port: port().default(8_080),
+    })
+    .prefault({}),
   dataDir: z.string().min(1, { error: 'must not be empty' }).default('./data'),
   /** The durable journal in dataDir (docs/durability.md). */
   journal: z
@@ -227,6 +238,12 @@ export const configSchema = z.strictObject({
       segmentBytes: whole(4_096, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
       /** Recent trades kept decoded in memory for ListTrades and duplicates; older ones are read from the segments. */
       tradeCache: whole(0, 10_000_000).default(4_096),
+    })
+    .prefault({}),
+  /** Equity marks (docs/reports.md): besides one on every trade and reset, every portfolio holding anything is marked every intervalMs; 0 = no periodic marks. */
+  marks: z
+    .strictObject({
+      intervalMs: whole(0, 86_400_000).default(60_000),
     })
     .prefault({}),
   logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -322,6 +339,18 @@ export const configSchema = z.strictObject({
       regime: z.enum(MEV_REGIMES).default('current'),
       // Validated by the MEV module, which owns its parameter names.
       params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .prefault({}),
+  execution: z
+    .strictObject({
+      /**
+       * immediate: priced when the request arrives. landing: the executor draws the landing delay
+       * (slippage.landingDelay's slot model), waits it out, prices on the market as it is then and
+       * answers then.
+       */
+      pricing: z.enum(EXECUTION_PRICINGS).default('immediate'),
+      /** Milliseconds per slot of the landing delay (Solana: about 400). */
+      slotMs: whole(1, 10_000).default(400),
     })
     .prefault({}),
   warnings: z

@@ -19,9 +19,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_GRPC_PORT', path: ['grpc', 'port'], kind: 'number', description: 'gRPC listen port' },
   { name: 'PTE_METRICS_HOST', path: ['metrics', 'host'], kind: 'string', description: 'metrics listen host' },
   { name: 'PTE_METRICS_PORT', path: ['metrics', 'port'], kind: 'number', description: 'metrics listen port' },
+  { name: 'PTE_HTTP_HOST', path: ['http', 'host'], kind: 'string', description: 'dashboard listen host' },
+  { name: 'PTE_HTTP_PORT', path: ['http', 'port'], kind: 'number', description: 'dashboard listen port (0 = off)' },
   { name: 'PTE_DATA_DIR', path: ['dataDir'], kind: 'string', description: 'journal and snapshot directory' },
   { name: 'PTE_JOURNAL_SNAPSHOT_EVERY', path: ['journal', 'snapshotEvery'], kind: 'number', description: 'journal records between snapshots' },
   { name: 'PTE_JOURNAL_TRADE_CACHE', path: ['journal', 'tradeCache'], kind: 'number', description: 'recent trades kept decoded in memory' },
+  { name: 'PTE_MARKS_INTERVAL_MS', path: ['marks', 'intervalMs'], kind: 'number', description: 'periodic equity marks, ms between them (0 = off)' },
   { name: 'PTE_LOG_LEVEL', path: ['logLevel'], kind: 'string', description: 'pino log level' },
   { name: 'PTE_SEED', path: ['seed'], kind: 'string', description: 'base seed of every random draw (uint64)' },
   { name: 'PTE_MARKET', path: ['market', 'kind'], kind: 'string', description: 'sim or jupiter' },
@@ -38,6 +41,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_MAX_EVENT_LOOP_DELAY_MS', path: ['server', 'maxEventLoopDelayMs'], kind: 'number', description: 'event-loop delay before trades get RESOURCE_EXHAUSTED (0 = off)' },
   { name: 'PTE_DEFAULT_DEADLINE_MS', path: ['server', 'defaultDeadlineMs'], kind: 'number', description: 'deadline of calls that send none' },
   { name: 'PTE_SHUTDOWN_GRACE_MS', path: ['server', 'shutdownGraceMs'], kind: 'number', description: 'how long in-flight calls may finish on SIGTERM' },
+  { name: 'PTE_EXECUTION_PRICING', path: ['execution', 'pricing'], kind: 'string', description: 'immediate or landing (priced when the transaction would land)' },
   { name: 'QDB_CLIENT_CONF', path: ['questdb', 'conf'], kind: 'string', description: 'QuestDB client configuration string' },
 ];
 
@@ -51,6 +55,7 @@ export const SECRET_ENV = ['JUPITER_API_KEY'] as const;
 export const FLAG_BINDINGS: readonly { readonly flag: string; readonly path: ConfigPath }[] = [
   { flag: '--grpc-port', path: ['grpc', 'port'] },
   { flag: '--metrics-port', path: ['metrics', 'port'] },
+  { flag: '--http-port', path: ['http', 'port'] },
   { flag: '--data-dir', path: ['dataDir'] },
   { flag: '--no-journal', path: ['journal', 'enabled'] },
   { flag: '--market', path: ['market', 'kind'] },

@@ -25,6 +25,7 @@ export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
 export const ERROR_CODES = {
   INVALID_ARGUMENT: { status: GrpcStatus.INVALID_ARGUMENT, summary: 'a request field is malformed or out of range' },
   TOKEN_NOT_FOUND: { status: GrpcStatus.NOT_FOUND, summary: 'a token is not in the registry' },
+  PORTFOLIO_NOT_FOUND: { status: GrpcStatus.NOT_FOUND, summary: 'no portfolio with this id exists (it comes into being with its first trade or reset)' },
   PORTFOLIO_LIMIT: { status: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'creating the portfolio would exceed portfolios.max; reuse or reset an existing one' },
   INSUFFICIENT_BALANCE: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'the portfolio cannot pay for the trade and its fees' },
   PRICE_IMPACT_TOO_HIGH: { status: GrpcStatus.FAILED_PRECONDITION, summary: 'price impact exceeds max_price_impact_bps' },

@@ -1,7 +1,7 @@
 import type { Amount, Lamports } from './amount.js';
 import type { RouteHop } from './market.js';
 import type { Ratio } from './ratio.js';
-import type { MevProtection, SlippageModelSpec, TradeAction, TradeStatus } from './request.js';
+import type { ExecutionPricing, JsonValue, MevProtection, SlippageModelSpec, TradeAction, TradeStatus } from './request.js';
 import type { Token } from './tokens.js';
 
 export interface FeeBreakdown {
@@ -67,6 +67,20 @@ export interface TradeInputs {
   readonly mevProtection: MevProtection;
 }
 
+/**
+ * A landing-time trade's timing (DESIGN.md, execution timing): the landing delay drawn from the
+ * trade's seed, and when the market it was priced on was observed (never before sentAtMs + delayMs).
+ */
+export interface TradeLanding {
+  readonly pricing: ExecutionPricing;
+  readonly slots: number;
+  readonly delayMs: number;
+  /** When the request was taken: the moment a live transaction would have been sent. */
+  readonly sentAtMs: number;
+  /** When the price lookup began, after the wait. */
+  readonly pricedAtMs: number;
+}
+
 /** One booked trade, filled or failed. The unit the ledger, the journal and every API speak of. */
 export interface Trade {
   readonly tradeId: string;
@@ -102,4 +116,8 @@ export interface Trade {
   readonly inputValueNanoUsd: bigint;
   readonly inputs: TradeInputs;
   readonly warnings: readonly string[];
+  /** Set on a landing-time trade; absent when priced immediately (and on every older record). */
+  readonly landing?: TradeLanding;
+  /** The request's metadata (e.g. {"strategy": "momentum-v2"}); absent when it had none (or {}), and on older records. */
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
 }

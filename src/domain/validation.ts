@@ -1,6 +1,6 @@
 import { lamports, parseAmount } from './amount.js';
 import { invalidArgument } from './errors.js';
-import type { JsonValue, MevProtection, RawTradeRequest, SlippageModelSpec, TradeAction, TradeRequest } from './request.js';
+import type { ExecutionPricing, JsonValue, MevProtection, RawTradeRequest, SlippageModelSpec, TradeAction, TradeRequest } from './request.js';
 import { printable, type TokenRegistry } from './tokens.js';
 
 export const LIMITS = {
@@ -80,6 +80,7 @@ export function validateTradeRequest(raw: RawTradeRequest, tokens: TokenRegistry
   if (mev === 'UNSPECIFIED' || mev === 0) mevProtection = 'PUBLIC';
   else if (typeof mev === 'string' && (PROTECTIONS as readonly string[]).includes(mev)) mevProtection = mev;
   else throw invalidArgument('mev_protection', 'unknown protection');
+  const executionPricing = validateExecutionPricing(raw.executionPricing);
 
   return {
     requestId: raw.requestId.toLowerCase(),
@@ -93,10 +94,19 @@ export function validateTradeRequest(raw: RawTradeRequest, tokens: TokenRegistry
     priorityFee: lamports(priorityFee),
     simulateMev: raw.simulateMev,
     maxPriceImpactBps: maxImpact,
-    metadata: raw.metadata,
+    // Absent and {} are the same payload (one fingerprint, no metadata on the trade).
+    metadata: raw.metadata !== undefined && Object.keys(raw.metadata).length > 0 ? raw.metadata : undefined,
     slippageModel: validateModelSpec(raw.slippageModel),
     mevProtection,
+    ...(executionPricing === undefined ? {} : { executionPricing }),
   };
+}
+
+/** execution_pricing: unset or UNSPECIFIED is undefined (the server's default applies). */
+function validateExecutionPricing(v: RawTradeRequest['executionPricing']): ExecutionPricing | undefined {
+  if (v === undefined || v === 'UNSPECIFIED' || v === 0) return undefined;
+  if (v === 'IMMEDIATE' || v === 'LANDING') return v;
+  throw invalidArgument('execution_pricing', 'must be IMMEDIATE or LANDING');
 }
 
 function validateModelSpec(spec: SlippageModelSpec | undefined): SlippageModelSpec | undefined {
@@ -137,5 +147,7 @@ export function requestFingerprint(r: TradeRequest): string {
     r.slippageModel ? `${r.slippageModel.name}${canonical(r.slippageModel.params)}` : '',
     r.mevProtection,
     canonical(r.metadata),
+    // Only when asked, so fingerprints recorded before the field existed still match.
+    ...(r.executionPricing === undefined ? [] : [`pricing=${r.executionPricing}`]),
   ].join('|');
 }

@@ -7,14 +7,17 @@ import { ratioToString } from '../domain/ratio.js';
 import type { RawTradeRequest, TradeRequest } from '../domain/request.js';
 import { deriveSeed } from '../domain/rng.js';
 import type { Mint, TokenRegistry } from '../domain/tokens.js';
-import type { Trade } from '../domain/trade.js';
+import type { Trade, TradeLanding } from '../domain/trade.js';
 import { requestFingerprint, validatePortfolioId, validateTradeRequest } from '../domain/validation.js';
 import { createKeyedMutex } from './keyed-mutex.js';
+import { drawLandingDelay, effectivePricing, waitForLanding } from './landing-stage.js';
 import { buildTrade, draftTrade, type MarketSnapshot, type PipelineOptions } from './pipeline.js';
-import type { ExecutorMetricsSink, Log, PriceProvider, Stage, TradeJournal, TradeRecorder } from './ports.js';
+import type { ExecutorMetricsSink, Log, PriceFreshness, PriceProvider, Stage, TradeJournal, TradeRecorder } from './ports.js';
 import { portfolioStateHash } from './state-hash.js';
 import { summarize } from './summary.js';
-import type { ExecuteOptions, ExecutionMetrics, Executor, PortfolioSummary, TradePage, TradeResult } from './types.js';
+import type { ExecuteOptions, ExecutionMetrics, Executor, PortfolioSummary, ReportQuery, TradePage, TradeResult } from './types.js';
+import { buildReport, computeMark, MAX_CURVE_POINTS, type Mark, type PortfolioReport } from '../report/index.js';
+import { markOfRecord, markRecordOf } from './marks.js';
 
 export type { DriftEvaluator, MevEvaluator } from './pipeline.js';
 
@@ -52,6 +55,17 @@ export interface ExecutorOptions {
   readonly maxPortfolios?: number;
 }
 
+/** The real executor: the Executor contract plus what the composition root drives. */
+export interface MarkingExecutor extends Executor {
+  /** Marks every portfolio that holds anything, with one batched price lookup; returns the marks taken. */
+  markAll(): Promise<number>;
+}
+
+/** Marks a report reads at most (the range is thinned by min-max buckets beyond it). */
+export const MAX_REPORT_MARKS = 20_000;
+/** Trades a report reads at most; a longer range is REPORT_UNAVAILABLE (narrow it). */
+export const MAX_REPORT_TRADES = 50_000;
+
 /** A portfolio as recovered from the journal. */
 export interface RestoredPortfolio {
   readonly state: PortfolioState;
@@ -84,7 +98,17 @@ const knownKey = (portfolioId: string, requestId: string): string => `${portfoli
 
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
 
-export function createExecutor(options: ExecutorOptions): Executor {
+/**
+ * Whether a stored fingerprint is the request's payload. Metadata `{}` is now the same payload as no
+ * metadata, but a trade booked before that stored a fingerprint with `{}` in it: a request without
+ * metadata also matches that earlier form.
+ */
+function samePayload(stored: string, fingerprint: string, request: TradeRequest): boolean {
+  if (stored === fingerprint) return true;
+  return request.metadata === undefined && stored === requestFingerprint({ ...request, metadata: {} });
+}
+
+export function createExecutor(options: ExecutorOptions): MarkingExecutor {
   const { tokens, prices, journal, log, metrics } = options;
   const now = options.now ?? Date.now;
   const slowExecutionMs = options.slowExecutionMs ?? 50;
@@ -99,6 +123,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const known = new Map<string, Known>();
   /** StreamTrades listeners per portfolio; kept apart so one may subscribe before the portfolio exists. */
   const subscribers = new Map<string, Set<(t: Trade) => void>>();
+  /** Mark listeners per portfolio, like `subscribers`. */
+  const markSubscribers = new Map<string, Set<(m: Mark) => void>>();
+  /** The last mark taken of each portfolio (sequence, time): marks of one portfolio never go back. */
+  const lastMarks = new Map<string, { sequence: number; atMs: number }>();
+  /** The prices starting balances were valued at, by the balances array: the creation or reset mark uses them. */
+  const startPrices = new WeakMap<readonly StartingBalance[], ReadonlyMap<Mint, UsdPrice>>();
   const sol = tokens.sol;
   const maxPortfolios = options.maxPortfolios ?? Infinity;
   /** Portfolios being created (their first event handed to the journal, not yet durable): they count toward the cap. */
@@ -126,8 +156,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
   const observe = (stage: Stage, us: number): void => metrics?.observeStage(stage, us / 1e6);
 
-  async function usdPrices(mints: readonly Mint[]): Promise<{ map: ReadonlyMap<Mint, UsdPrice>; cacheHit: boolean; attempts: number }> {
-    const lookup = await prices.getUsdPrices(mints);
+  async function usdPrices(mints: readonly Mint[], freshness?: PriceFreshness): Promise<{ map: ReadonlyMap<Mint, UsdPrice>; cacheHit: boolean; attempts: number }> {
+    const lookup = await (freshness === undefined ? prices.getUsdPrices(mints) : prices.getUsdPrices(mints, freshness));
     for (const m of mints) {
       if (!lookup.prices.has(m)) {
         const t = tokens.find(m);
@@ -147,13 +177,59 @@ export function createExecutor(options: ExecutorOptions): Executor {
     }
     const held = [...parsed.keys()];
     const { map } = held.length > 0 ? await usdPrices(held) : { map: new Map<Mint, UsdPrice>() };
-    return held.map((mint) => {
+    const out = held.map((mint) => {
       const token = tokens.find(mint);
       const price = map.get(mint);
       const units = parsed.get(mint) ?? 0n;
       return { mint, amount: units, costNanoUsd: token && price ? nanoUsd(units, token.decimals, price.usd) : 0n };
     });
+    startPrices.set(out, map);
+    return out;
   }
+
+  /**
+   * Takes a mark of `state` at `prices` (computeMark: the valuation GetPortfolio uses) and hands it to
+   * the journal (written with the next group commit; nobody waits for it), the mark subscribers and
+   * the recorder. A state older than the portfolio's last mark is not marked: marks never go back.
+   */
+  function takeMark(state: PortfolioState, priced: ReadonlyMap<Mint, UsdPrice>, atMs: number): Mark | undefined {
+    const last = lastMarks.get(state.portfolioId);
+    if (last && state.sequence < last.sequence) return undefined;
+    const mark = computeMark(state, tokens, priced, Math.max(atMs, last?.atMs ?? atMs));
+    lastMarks.set(state.portfolioId, { sequence: mark.sequence, atMs: mark.atMs });
+    const record = markRecordOf(mark);
+    const failed = (err: unknown): void => {
+      metrics?.countSideFailure('marks');
+      log.warn({ portfolio_id: state.portfolioId, err: err instanceof Error ? err.message : String(err) }, 'mark not journaled');
+    };
+    try {
+      journal.appendMark(record).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+    for (const s of markSubscribers.get(state.portfolioId) ?? []) {
+      try {
+        s(mark);
+      } catch (err) {
+        log.error({ err }, 'mark subscriber failed');
+      }
+    }
+    try {
+      options.recorder?.recordMark?.(record);
+    } catch (err) {
+      metrics?.countSideFailure('recorder');
+      log.error({ err }, 'mark recorder failed');
+    }
+    return mark;
+  }
+
+  /** The creation or reset mark: the new state at the prices its starting balances were valued at. */
+  function startMark(state: PortfolioState, event: LedgerEvent): void {
+    if (event.kind === 'trade') return;
+    takeMark(state, startPrices.get(event.balances) ?? new Map<Mint, UsdPrice>(), event.atMs);
+  }
+
+  const heldMints = (state: PortfolioState): Mint[] => [...state.positions.entries()].filter(([, p]) => p.amount > 0n).map(([m]) => m);
 
   /**
    * Books an event: checks it against the pending state (all-or-nothing), hands it to the journal
@@ -214,10 +290,15 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return { booked: (durable) => void durable.then(abandon, abandon), abandon };
   }
 
-  async function valuate(state: PortfolioState): Promise<PortfolioSummary> {
-    const held = [...state.positions.entries()].filter(([, p]) => p.amount > 0n).map(([m]) => m);
+  /** The portfolio's summary and the prices it was valued at (a mark taken with them has its total value). */
+  async function valuation(state: PortfolioState): Promise<{ summary: PortfolioSummary; prices: ReadonlyMap<Mint, UsdPrice> }> {
+    const held = heldMints(state);
     const { map } = held.length > 0 ? await usdPrices(held) : { map: new Map<Mint, UsdPrice>() };
-    return { ...summarize(state, tokens, map, prices.sourceName), stateHash: portfolioStateHash(state) };
+    return { summary: { ...summarize(state, tokens, map, prices.sourceName), stateHash: portfolioStateHash(state) }, prices: map };
+  }
+
+  async function valuate(state: PortfolioState): Promise<PortfolioSummary> {
+    return (await valuation(state)).summary;
   }
 
   /**
@@ -259,7 +340,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   /** Step 3: market data for the request; steps 4-7 then run on it in the pure pipeline. */
-  async function priceRequest(request: TradeRequest): Promise<{ market: MarketSnapshot; cacheHit: boolean; attempts: number }> {
+  async function priceRequest(request: TradeRequest, freshness?: PriceFreshness): Promise<{ market: MarketSnapshot; cacheHit: boolean; attempts: number }> {
     const { input, output } = sides(request);
     const quoteRequest: QuoteRequest | undefined =
       request.action === 'SWAP'
@@ -272,7 +353,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           }
         : undefined;
     const [usd, quoteLookup] = await Promise.all([
-      usdPrices([request.base.mint, request.quote.mint]),
+      usdPrices([request.base.mint, request.quote.mint], freshness),
       quoteRequest ? prices.getQuote(quoteRequest) : Promise.resolve(undefined),
     ]);
     const base = usd.map.get(request.base.mint);
@@ -286,13 +367,31 @@ export function createExecutor(options: ExecutorOptions): Executor {
     };
   }
 
-  async function execute(request: TradeRequest, fingerprint: string, t0: bigint, validationUs: number, signal: AbortSignal | undefined): Promise<TradeResult> {
+  async function execute(asked: TradeRequest, fingerprint: string, t0: bigint, validationUs: number, signal: AbortSignal | undefined): Promise<TradeResult> {
     const timings: Partial<Record<Stage, number>> = { validation: validationUs };
-    const rlog = log.child({ request_id: request.requestId });
+    const rlog = log.child({ request_id: asked.requestId });
+    const seed = deriveSeed(options.seed, asked.requestId);
+    // Execution timing (landing-stage.ts): the request's execution_pricing, else the server's.
+    const request: TradeRequest = { ...asked, executionPricing: effectivePricing(asked.executionPricing, pipeline.landingTime) };
+    let landing: TradeLanding | undefined;
+    if (request.executionPricing === 'LANDING') {
+      const timing = pipeline.landingTime;
+      if (timing === undefined) throw new ExecutorError('INTERNAL', 'landing-time pricing is not configured on this executor');
+      // Wait out the seeded landing delay outside any lock, then price on a market observed no
+      // earlier than the landing instant: other trades of the portfolio go on meanwhile.
+      const sentAtMs = now();
+      const delay = drawLandingDelay(seed, request.priorityFee, timing);
+      const tWait = process.hrtime.bigint();
+      const pricedAtMs = await waitForLanding(sentAtMs, delay.delayMs, now, signal);
+      timings.landing_wait = elapsedUs(tWait, process.hrtime.bigint());
+      landing = { pricing: 'LANDING', slots: delay.slots, delayMs: delay.delayMs, sentAtMs, pricedAtMs };
+      rlog.debug({ slots: delay.slots, delay_ms: delay.delayMs }, 'landed; pricing on the market as it is now');
+    }
     const tPrice = process.hrtime.bigint();
-    const fetch = await priceRequest(request);
+    const fetch = await priceRequest(request, landing === undefined ? undefined : { notBeforeMs: landing.sentAtMs + landing.delayMs });
     timings.price_lookup = elapsedUs(tPrice, process.hrtime.bigint());
-    const d = draftTrade(request, fingerprint, fetch.market, deriveSeed(options.seed, request.requestId), pipeline, rlog);
+    const drafted = draftTrade(request, fingerprint, fetch.market, seed, pipeline, rlog);
+    const d = landing === undefined ? drafted : { ...drafted, landing };
     timings.slippage = d.slippageUs;
     timings.mev = d.mevUs;
     if (d.mevFailed) metrics?.countSideFailure('mev');
@@ -330,6 +429,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       // Held until the portfolio is in `portfolios`, so the next trade of it finds it there (it is
       // built on the pending state, this trade included) instead of creating it a second time.
       await first.durable;
+      startMark(applyEvent(undefined, created, sol), created);
       return { trade, entry: first.entry, tLock, tJournal, durable: booked.durable };
     });
     // Outside the lock: the next trade of this portfolio is built while this one's fsync runs.
@@ -353,12 +453,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
         rlog.error({ err }, 'trade recorder failed; the trade is booked');
       }
     }
-    const portfolio = await valuate(entry.state);
+    // The reply's valuation; the trade's mark reuses its prices (no second lookup).
+    const valued = entry.state;
+    const { summary: portfolio, prices: valuedAt } = await valuation(valued);
+    takeMark(valued, valuedAt, now());
     const totalUs = elapsedUs(t0, process.hrtime.bigint());
     timings.total = totalUs;
     const warnings = [...trade.warnings];
-    if (totalUs / 1000 > slowExecutionMs) {
-      warnings.push(`slow execution: ${(totalUs / 1000).toFixed(1)} ms (threshold ${slowExecutionMs} ms)`);
+    // The landing wait is the mode's point, not slowness: only the work around it counts.
+    const workUs = totalUs - (timings.landing_wait ?? 0);
+    if (workUs / 1000 > slowExecutionMs) {
+      warnings.push(`slow execution: ${(workUs / 1000).toFixed(1)} ms (threshold ${slowExecutionMs} ms)`);
       rlog.warn({ total_us: totalUs }, 'slow execution');
     }
     if (trade.status === 'FAILED_SLIPPAGE') rlog.warn({ slippage_bps: trade.slippageBps, tolerance_bps: d.toleranceBps }, 'fill worse than tolerance');
@@ -375,6 +480,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       cacheHit: fetch.cacheHit,
       priceFetchAttempts: fetch.attempts,
       priceSource: trade.priceSource,
+      ...(timings.landing_wait === undefined ? {} : { landingWaitUs: timings.landing_wait }),
     };
     rlog.info(
       {
@@ -418,7 +524,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         }
       }
       if (seen) {
-        if ((await seen.fingerprint) !== fingerprint) {
+        if (!samePayload(await seen.fingerprint, fingerprint, request)) {
           throw new ExecutorError('DUPLICATE_REQUEST', `request_id ${request.requestId} was already used with a different payload`, { field: 'request_id' });
         }
         return seen.result;
@@ -461,6 +567,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         slot?.booked(booked.durable);
         await booked.durable;
         const e = booked.entry;
+        startMark(e.state, event);
         for (const key of known.keys()) if (key.startsWith(`${id}\n`)) known.delete(key);
         return e;
       });
@@ -495,6 +602,86 @@ export function createExecutor(options: ExecutorOptions): Executor {
         set.delete(onTrade);
         if (set.size === 0 && subscribers.get(id) === set) subscribers.delete(id);
       };
+    },
+
+    async listPortfolios(): Promise<readonly PortfolioSummary[]> {
+      const states = [...portfolios.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e.state);
+      // One batched lookup for every token held by any portfolio, however many portfolios there are.
+      const held = [...new Set(states.flatMap(heldMints))];
+      const { map } = held.length > 0 ? await usdPrices(held) : { map: new Map<Mint, UsdPrice>() };
+      return states.map((state) => ({ ...summarize(state, tokens, map, prices.sourceName), stateHash: portfolioStateHash(state) }));
+    },
+
+    async getReport(portfolioId: string, query: ReportQuery): Promise<PortfolioReport> {
+      const id = validatePortfolioId(portfolioId);
+      const { fromMs, toMs } = query;
+      for (const [field, ms] of [['from', fromMs], ['to', toMs]] as const) {
+        if (ms !== undefined && !Number.isSafeInteger(ms)) throw invalidArgument(field, `${String(ms)} is not a whole number of milliseconds`);
+      }
+      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+        throw invalidArgument('from', `${new Date(fromMs).toISOString()} is after to (${new Date(toMs).toISOString()})`);
+      }
+      const entry = portfolios.get(id);
+      if (!entry) throw new ExecutorError('PORTFOLIO_NOT_FOUND', `portfolio_id: no portfolio ${JSON.stringify(id)} (it comes into being with its first trade or reset)`, { field: 'portfolio_id' });
+      const state = entry.state;
+      // The series since the last reset, thinned to MAX_REPORT_MARKS; a range that ends now closes on a
+      // mark taken now at current prices (not journaled: reads never write).
+      const read = await journal.readMarks(id, { fromMs, toMs, limit: MAX_REPORT_MARKS });
+      const marks = read.marks.map((r) => markOfRecord(r, tokens));
+      if (toMs === undefined) {
+        const last = marks.at(-1);
+        if (!last || state.sequence >= last.sequence) {
+          const { prices: at } = await valuation(state);
+          marks.push(computeMark(state, tokens, at, Math.max(now(), last?.atMs ?? 0)));
+        }
+      }
+      const start = marks[0];
+      const end = marks.at(-1);
+      let trades: Trade[] = [];
+      if (start && end && end.sequence > start.sequence) {
+        const count = end.sequence - start.sequence;
+        if (count > MAX_REPORT_TRADES) {
+          throw new ExecutorError('REPORT_UNAVAILABLE', `from: the range holds ${count} ledger events, more than the ${MAX_REPORT_TRADES} a report reads; narrow the range`, { field: 'from' });
+        }
+        trades = [...(await journal.listTrades(id, end.sequence + 1, count)).trades];
+      }
+      const maxPoints = query.maxPoints === undefined || query.maxPoints === 0 ? MAX_CURVE_POINTS : query.maxPoints;
+      return buildReport({ portfolioId: id, trades, marks, fromMs, toMs, groupBy: query.groupBy, maxPoints, sol });
+    },
+
+    subscribeMarks(portfolioId: string, onMark: (mark: Mark) => void): () => void {
+      const id = validatePortfolioId(portfolioId);
+      let subs = markSubscribers.get(id);
+      if (!subs) {
+        subs = new Set();
+        markSubscribers.set(id, subs);
+      }
+      const set = subs;
+      set.add(onMark);
+      return () => {
+        set.delete(onMark);
+        if (set.size === 0 && markSubscribers.get(id) === set) markSubscribers.delete(id);
+      };
+    },
+
+    async markAll(): Promise<number> {
+      const states = [...portfolios.values()].map((e) => e.state).filter((s) => heldMints(s).length > 0);
+      if (states.length === 0) return 0;
+      const lookup = await prices.getUsdPrices([...new Set(states.flatMap(heldMints))]);
+      const atMs = now();
+      let taken = 0;
+      for (const state of states) {
+        const held = heldMints(state);
+        const own = new Map<Mint, UsdPrice>();
+        for (const m of held) {
+          const p = lookup.prices.get(m);
+          if (p) own.set(m, p);
+        }
+        // A token without a price would read as a drop to zero: such a portfolio waits for the next round.
+        if (own.size < held.length) continue;
+        if (takeMark(state, own, atMs)) taken++;
+      }
+      return taken;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { QuoteRequest, RouteQuote, UsdPrice } from '../domain/market.js';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { Trade } from '../domain/trade.js';
+import type { Ratio } from '../domain/ratio.js';
 import type { Mint } from '../domain/tokens.js';
 
 /**
@@ -32,15 +33,25 @@ export interface QuoteLookup {
   readonly attempts: number;
 }
 
+/**
+ * A bound on how old a price may be: only a price fetched from its source at or after notBeforeMs
+ * (ms since epoch, not in the future) is served; an older cache entry, or a call already in flight
+ * since before it, is passed over and the price fetched again. Landing-time pricing sets it to the
+ * landing instant.
+ */
+export interface PriceFreshness {
+  readonly notBeforeMs?: number | undefined;
+}
+
 /** Price discovery as the executor sees it: cached USD prices and uncached route quotes. */
 export interface PriceProvider {
   readonly sourceName: string;
-  getUsdPrices(mints: readonly Mint[]): Promise<PriceLookup>;
+  getUsdPrices(mints: readonly Mint[], freshness?: PriceFreshness): Promise<PriceLookup>;
   getQuote(request: QuoteRequest): Promise<QuoteLookup>;
 }
 
 /** Pipeline stages timed for metrics; the same names label the stage histogram. */
-export type Stage = 'validation' | 'price_lookup' | 'slippage' | 'mev' | 'portfolio_update' | 'journal' | 'total';
+export type Stage = 'validation' | 'landing_wait' | 'price_lookup' | 'slippage' | 'mev' | 'portfolio_update' | 'journal' | 'total';
 
 /** What the executor reports to metrics. prom-client implements it in observability/; tests may record. */
 export interface ExecutorMetricsSink {
@@ -66,14 +77,55 @@ export interface TradeHistory {
   listTrades(portfolioId: string, before: number, limit: number): Promise<{ readonly trades: readonly Trade[]; readonly more: boolean }>;
 }
 
+/**
+ * A mark as the journal keeps it (docs/reports.md, Marks): the balances and prices it was taken with
+ * and its exact value. It is not a ledger event: it changes no state and no state hash. The executor
+ * turns it back into a report Mark with computeMark, which gives the same value from the same inputs.
+ */
+export interface MarkRecord {
+  readonly portfolioId: string;
+  /** The ledger sequence the mark was taken after. */
+  readonly sequence: number;
+  readonly atMs: number;
+  /** Non-zero balances, base units, in registry order. */
+  readonly holdings: readonly { readonly mint: Mint; readonly amount: bigint }[];
+  /** Every price the mark was taken with, in registry order. */
+  readonly prices: readonly { readonly mint: Mint; readonly usd: Ratio }[];
+  /** Sum of the holdings' values (each floored to the nano-USD). */
+  readonly valueUsd: Ratio;
+}
+
+/** Which marks of a portfolio (since its last reset) to read back. */
+export interface MarkRange {
+  /** The last mark at or before it opens the range (else the first mark); absent: the first mark. */
+  readonly fromMs?: number | undefined;
+  /** The last mark at or before it closes the range; absent: the last mark. */
+  readonly toMs?: number | undefined;
+  /**
+   * At most this many marks are read (at least 4): a longer range is thinned by min-max buckets on
+   * the marks' values, keeping its first and last mark and each bucket's lowest and highest.
+   */
+  readonly limit: number;
+}
+
+/** The marks of a portfolio: written with the ledger's records, read back by range. */
+export interface MarkJournal {
+  /** Enqueued in call order with the ledger's records; resolves once durable. */
+  appendMark(mark: MarkRecord): Promise<void>;
+  /** The range's marks in order, and how many marks the range holds before thinning. */
+  readMarks(portfolioId: string, range: MarkRange): Promise<{ readonly marks: readonly MarkRecord[]; readonly inRange: number }>;
+}
+
 /** The durable record of ledger events. A trade is acknowledged only after append resolves. */
-export interface TradeJournal extends TradeHistory {
+export interface TradeJournal extends TradeHistory, MarkJournal {
   append(event: LedgerEvent): Promise<void>;
 }
 
 /** Write-behind trade recording (QuestDB). Must never throw into or slow the trade path. */
 export interface TradeRecorder {
   record(trade: Trade): void;
+  /** A mark, written behind like trades (the `portfolio_marks` table); optional for recorders without one. */
+  recordMark?(mark: MarkRecord): void;
 }
 
 /** The structured logger the executor writes to; pino's Logger satisfies it. */

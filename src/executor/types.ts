@@ -2,6 +2,8 @@ import type { Amount } from '../domain/amount.js';
 import type { RawTradeRequest } from '../domain/request.js';
 import type { Token } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
+import type { Mark } from '../report/marks.js';
+import type { PortfolioReport } from '../report/report.js';
 
 /** Per-stage timings of one ExecuteTrade, in microseconds (see DESIGN.md, data flow). */
 export interface ExecutionMetrics {
@@ -15,6 +17,8 @@ export interface ExecutionMetrics {
   readonly cacheHit: boolean;
   readonly priceFetchAttempts: number;
   readonly priceSource: string;
+  /** Time spent waiting for the landing instant (landing-time pricing); absent or 0 otherwise. */
+  readonly landingWaitUs?: number;
 }
 
 export interface BalanceView {
@@ -57,6 +61,18 @@ export interface TradePage {
   readonly nextPageToken: string;
 }
 
+/** GetReport's range and grouping; every field optional (report/report.ts resolves the defaults). */
+export interface ReportQuery {
+  /** ms since epoch; absent: the portfolio's first mark. */
+  readonly fromMs?: number | undefined;
+  /** ms since epoch, inclusive; absent: now. */
+  readonly toMs?: number | undefined;
+  /** Metadata key of the per-tag results; absent or "" = "strategy". */
+  readonly groupBy?: string | undefined;
+  /** Bound on the equity curve's points; absent or 0 = 2,000. */
+  readonly maxPoints?: number | undefined;
+}
+
 export interface ExecuteOptions {
   /** Aborted when the client's deadline passes or it cancels: work not yet booked is abandoned. */
   readonly signal?: AbortSignal;
@@ -79,4 +95,13 @@ export interface Executor {
   listTrades(portfolioId: string, limit: number, pageToken: string): Promise<TradePage>;
   /** Calls onTrade for every trade booked on the portfolio from now on; returns the unsubscribe. */
   subscribe(portfolioId: string, onTrade: (trade: Trade) => void): () => void;
+  /** Every portfolio that exists (created by a trade or reset), with its summary, sorted by id. Reads never write. */
+  listPortfolios(): Promise<readonly PortfolioSummary[]>;
+  /**
+   * How the portfolio did over the range: a pure report (report/report.ts) of its trades and marks.
+   * NOT_FOUND for a portfolio that does not exist; INVALID_ARGUMENT naming `from`/`to`/`group_by` for a bad query.
+   */
+  getReport(portfolioId: string, query: ReportQuery): Promise<PortfolioReport>;
+  /** Calls onMark for every mark taken of the portfolio from now on (after each booked trade or reset, and periodically); returns the unsubscribe. */
+  subscribeMarks(portfolioId: string, onMark: (mark: Mark) => void): () => void;
 }

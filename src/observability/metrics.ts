@@ -15,7 +15,7 @@ export const STAGE_BUCKETS_SECONDS: readonly number[] = [
   0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 ];
 
-const STAGES: readonly Stage[] = ['validation', 'price_lookup', 'slippage', 'mev', 'portfolio_update', 'journal', 'total'];
+const STAGES: readonly Stage[] = ['validation', 'landing_wait', 'price_lookup', 'slippage', 'mev', 'portfolio_update', 'journal', 'total'];
 
 /** What the gRPC transport reports: one observation per finished call. */
 export interface RpcMetricsSink {
