@@ -26,6 +26,19 @@ function bytesUnder(dir: string): number {
   return n;
 }
 
+/**
+ * The journal's last sequence once everything handed to it is durable: a trade's mark is journaled
+ * after its answer is sent, so it may still be waiting for its fsync when the answer arrives.
+ */
+async function settled(journal: { stats(): { lastSeq: number; queuedSeq: number } }): Promise<number> {
+  for (let i = 0; i < 1_000; i++) {
+    const { lastSeq, queuedSeq } = journal.stats();
+    if (lastSeq === queuedSeq) return lastSeq;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the journal did not settle');
+}
+
 async function refusal(p: Promise<unknown>): Promise<{ code: number; details: string; errorCode: unknown }> {
   try {
     await p;
@@ -54,7 +67,7 @@ describe('reads of unknown portfolios', () => {
     await s.client.executeTrade(trade({ portfolioId: 'real', amount: '0.01' }));
     const journal = s.app.journal;
     if (!journal) throw new Error('the file journal is on by default');
-    const seq = journal.stats().lastSeq;
+    const seq = await settled(journal);
     const bytes = bytesUnder(dataDir);
 
     for (let batch = 0; batch < 10; batch++) {
@@ -79,14 +92,14 @@ describe('reads of unknown portfolios', () => {
     expect((await s.client.getPortfolio('fresh-0-0')).stateHash).toBe('');
     const r = await s.client.executeTrade(trade({ portfolioId: 'fresh-0-0', amount: '0.01' }));
     expect(r.portfolioState?.tradeCount).toBe('1');
-    expect(journal.stats().lastSeq).toBe(seq + 2); // portfolio_created + the trade
+    expect(await settled(journal)).toBe(seq + 4); // portfolio_created, its mark, the trade, its mark
     expect((await s.client.getPortfolio('fresh-0-0')).stateHash).not.toBe('');
   });
 
   it('a trade refused on an unknown portfolio (insufficient balance) creates nothing', async () => {
     const journal = s.app.journal;
     if (!journal) throw new Error('the file journal is on by default');
-    const seq = journal.stats().lastSeq;
+    const seq = await settled(journal);
     const r = await refusal(s.client.executeTrade(trade({ portfolioId: 'broke', amount: '100000' })));
     expect(r.code).toBe(status.FAILED_PRECONDITION);
     expect(journal.stats().lastSeq).toBe(seq);
@@ -112,7 +125,7 @@ describe('portfolios.max', () => {
     await s.client.executeTrade(trade({ portfolioId: 'p1', amount: '0.01' }));
     await s.client.resetPortfolio('p2', {});
     await s.client.executeTrade(trade({ portfolioId: 'p3', amount: '0.01' }));
-    const seq = journal.stats().lastSeq;
+    const seq = await settled(journal);
 
     const byTrade = await refusal(s.client.executeTrade(trade({ portfolioId: 'p4', amount: '0.01' })));
     expect(byTrade.code).toBe(status.RESOURCE_EXHAUSTED);
@@ -127,6 +140,6 @@ describe('portfolios.max', () => {
     // The existing ones keep working: trades and resets of a portfolio that exists are never refused.
     await s.client.executeTrade(trade({ portfolioId: 'p1', amount: '0.01' }));
     await s.client.resetPortfolio('p2', {});
-    expect(journal.stats().lastSeq).toBe(seq + 2);
+    expect(await settled(journal)).toBe(seq + 4); // the trade, its mark, the reset, its mark
   });
 });

@@ -127,7 +127,10 @@ export interface RecoveryReport {
 export interface JournalStats {
   readonly appends: number;
   readonly syncs: number;
+  /** The last durable record. */
   readonly lastSeq: number;
+  /** The last record handed to the journal; above lastSeq while records wait for their fsync. */
+  readonly queuedSeq: number;
   readonly failed: boolean;
   /** fdatasync durations of the most recent syncs, microseconds. */
   readonly syncP50Us: number;
@@ -588,6 +591,7 @@ function createWriter(init: WriterInit): FileJournal {
         appends,
         syncs,
         lastSeq: durableSeq,
+        queuedSeq: nextSeq - 1,
         failed: failure !== undefined,
         syncP50Us: pct(50),
         syncP99Us: pct(99),
