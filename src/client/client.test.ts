@@ -1,12 +1,8 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../domain/request.js';
 import { toTradeRequestMessage } from './index.js';
-import { EXECUTOR_PROTO_FILE, executorMethods, findProtoRoot } from './proto.js';
-import { fromStruct, fromValue, StructError, toStruct } from './struct.js';
+import { fromStruct, fromValue, serviceDefinition, StructError, toStruct } from '../contract/index.js';
 
 describe('toTradeRequestMessage', () => {
   it('applies the contract defaults and leaves optional scalars absent', () => {
@@ -58,7 +54,7 @@ const json: fc.Arbitrary<Record<string, JsonValue>> = fc
 
 describe('Struct <-> JSON', () => {
   it('round-trips any JSON object through the real protobuf codec', () => {
-    const m = executorMethods().ExecuteTrade;
+    const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade;
     fc.assert(
       fc.property(json, (obj) => {
         const msg = toTradeRequestMessage({ requestId: 'r', action: 'BUY', baseToken: 'a', quoteToken: 'b', amount: '1', isBaseInput: true, metadata: obj });
@@ -83,20 +79,5 @@ describe('Struct <-> JSON', () => {
     let v: unknown = { numberValue: 1 };
     for (let i = 0; i < 40; i++) v = { listValue: { values: [v] } };
     expect(() => fromValue(v)).toThrow(StructError);
-  });
-});
-
-describe('findProtoRoot', () => {
-  it('finds proto/ from a module nested as dist/src/client is', () => {
-    const root = mkdtempSync(join(tmpdir(), 'pte-proto-'));
-    mkdirSync(join(root, 'proto', 'paper_trader', 'v1'), { recursive: true });
-    writeFileSync(join(root, 'proto', EXECUTOR_PROTO_FILE), 'syntax = "proto3";\n');
-    const moduleDir = join(root, 'dist', 'src', 'client');
-    mkdirSync(moduleDir, { recursive: true });
-    expect(findProtoRoot(moduleDir)).toBe(join(root, 'proto'));
-  });
-
-  it('fails with a clear message when there is none', () => {
-    expect(() => findProtoRoot(mkdtempSync(join(tmpdir(), 'pte-none-')))).toThrow(/cannot find proto/);
   });
 });

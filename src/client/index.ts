@@ -1,37 +1,44 @@
 /**
  * Typed, promise-based client for strategies written in TypeScript (`paper-trade-executor/client`).
  * It speaks the same contract a live trader serves, so a strategy switches between paper and live by
- * changing the address. Responses are the wire messages (see proto.ts): amounts and prices stay
- * exact decimal strings; nothing is converted to floating point on the way in.
+ * changing the address. Responses are the wire messages, typed by the code generated from the proto
+ * (src/contract): amounts and prices stay exact decimal strings; nothing is converted to floating
+ * point on the way in.
  *
  * Failures reject with the @grpc/grpc-js ServiceError (`code`, `details`, and trailing metadata
  * `pte-error-code` naming the executor's error code).
  */
 import { Client, Metadata, credentials as grpcCredentials, status, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
-import type { MethodDefinition } from '@grpc/proto-loader';
-import type { JsonValue } from '../domain/request.js';
 import {
-  diagnosticsMethods,
-  executorMethods,
-  type ExecutionPricingName,
+  serviceDefinition,
+  toStruct,
+  type ExecutionPricingMessage,
   type GetReportRequestMessage,
+  type JsonValue,
   type ListPortfoliosResponseMessage,
   type ListTradesResponseMessage,
-  type MevProtectionName,
+  type MevProtectionMessage,
   type NoopResponseMessage,
+  type NullValueMessage,
   type PortfolioReportMessage,
   type PortfolioSummaryMessage,
   type TimestampMessage,
-  type TradeActionName,
+  type TradeActionMessage,
   type TradeMessage,
-  type TradeRequestMessage,
+  type TradeRequestMessageInput,
   type TradeResultMessage,
-} from './proto.js';
-import { toStruct } from './struct.js';
+  type TradeStatusMessage,
+} from '../contract/index.js';
 
-export type * from './proto.js';
-export { fromStruct, toStruct } from './struct.js';
-export type { JsonValue } from '../domain/request.js';
+export type * from '../contract/index.js';
+export { fromStruct, toStruct } from '../contract/index.js';
+
+/** Enum names as the server sends them (the names callers of earlier versions import). */
+export type TradeActionName = TradeActionMessage;
+export type TradeStatusName = TradeStatusMessage;
+export type MevProtectionName = MevProtectionMessage;
+export type ExecutionPricingName = ExecutionPricingMessage;
+export type NullValueName = NullValueMessage;
 
 /** Short action names are enough; full enum names and raw numbers are accepted too (tests, newer servers). */
 export type TradeActionInput = 'BUY' | 'SELL' | 'SWAP' | TradeActionName | number;
@@ -162,11 +169,14 @@ function pricingToWire(p: ExecutionPricingInput): ExecutionPricingName | number 
   return p === 'IMMEDIATE' || p === 'LANDING' ? `EXECUTION_PRICING_${p}` : p;
 }
 
-/** Builds the wire TradeRequest, applying the contract's defaults; optional scalars stay absent when unset. */
-export function toTradeRequestMessage(req: TradeRequestInput): TradeRequestMessage {
-  const msg: TradeRequestMessage = {
+/**
+ * Builds the wire TradeRequest, applying the contract's defaults; optional scalars stay absent when
+ * unset. A raw enum number is sent as given (a value this schema may not know), hence the casts.
+ */
+export function toTradeRequestMessage(req: TradeRequestInput): TradeRequestMessageInput {
+  const msg: TradeRequestMessageInput = {
     requestId: req.requestId,
-    action: actionToWire(req.action),
+    action: actionToWire(req.action) as TradeActionMessage,
     baseToken: req.baseToken,
     quoteToken: req.quoteToken,
     amount: req.amount,
@@ -177,11 +187,11 @@ export function toTradeRequestMessage(req: TradeRequestInput): TradeRequestMessa
     portfolioId: req.portfolioId ?? '',
     slippageModel:
       req.slippageModel === undefined ? null : { name: req.slippageModel.name, params: toStruct(req.slippageModel.params ?? {}) },
-    mevProtection: mevToWire(req.mevProtection),
+    mevProtection: mevToWire(req.mevProtection) as MevProtectionMessage,
   };
   if (req.slippageToleranceBps !== undefined) msg.slippageToleranceBps = req.slippageToleranceBps;
   if (req.maxPriceImpactBps !== undefined) msg.maxPriceImpactBps = req.maxPriceImpactBps;
-  if (req.executionPricing !== undefined) msg.executionPricing = pricingToWire(req.executionPricing);
+  if (req.executionPricing !== undefined) msg.executionPricing = pricingToWire(req.executionPricing) as ExecutionPricingMessage;
   return msg;
 }
 
@@ -208,11 +218,18 @@ export function isServiceError(e: unknown): e is ServiceError {
   return e instanceof Error && typeof (e as Partial<ServiceError>).code === 'number' && 'details' in e;
 }
 
+/** What a unary call needs of a generated method definition. */
+interface UnaryMethod<Req, Res> {
+  readonly path: string;
+  readonly requestSerialize: (value: Req) => Buffer;
+  readonly responseDeserialize: (bytes: Buffer) => Res;
+}
+
 /** Connects lazily: the first call (or waitForReady) opens the channel. */
 export function createExecutorClient(address: string, options: ExecutorClientOptions = {}): ExecutorClient {
   const client = new Client(address, options.credentials ?? grpcCredentials.createInsecure(), options.channelOptions ?? {});
-  const exec = executorMethods();
-  const diag = diagnosticsMethods();
+  const exec = serviceDefinition('paper_trader.v1.PaperTradeExecutor');
+  const diag = serviceDefinition('paper_trader.v1.Diagnostics');
   /** The call's metadata plus the API key (a copy: the caller's Metadata is not changed). */
   const withKey = (md: Metadata | undefined): Metadata => {
     if (options.apiKey === undefined) return md ?? new Metadata();
@@ -221,7 +238,7 @@ export function createExecutorClient(address: string, options: ExecutorClientOpt
     return out;
   };
 
-  function unary<Req, Res>(m: MethodDefinition<Req, Res>, req: Req, opts: CallOptions | undefined): Promise<Res> {
+  function unary<Req, Res>(m: UnaryMethod<Req, Res>, req: Req, opts: CallOptions | undefined): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       const deadlineMs = opts?.deadlineMs ?? options.defaultDeadlineMs;
       const callOptions = deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs };
