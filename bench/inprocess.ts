@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { buildExecutor } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
@@ -24,9 +25,19 @@ const request = (i: number): RawTradeRequest => ({
   mevProtection: 'UNSPECIFIED',
 });
 
+/** Heap in use after a full collection when the process runs with --expose-gc, else as it stands. */
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
 /**
  * The executor alone, in process, no transport and an in-memory journal: what a trade costs the
- * pipeline itself. Sequential (one trade at a time) and in waves of 1,000 concurrent trades.
+ * pipeline itself. Sequential (one trade at a time) and in waves of 1,000 concurrent trades; the
+ * CPU time per trade of each mode; the heap each trade and each portfolio adds (the in-memory
+ * journal keeps every trade, so this is the trade as held in memory; exact with --expose-gc).
+ *
+ *   npm run build && node --expose-gc dist/bench/inprocess.js
  */
 export async function benchInProcess(trades = 20_000): Promise<string> {
   const { executor } = buildExecutor(configSchema.parse({}), silentLogger(), createMetrics({ defaultMetrics: false }), {
@@ -39,6 +50,8 @@ export async function benchInProcess(trades = 20_000): Promise<string> {
       for (const s of STAGES) hist.get(s)?.recordValue(Math.max(1, m[s]));
     };
     for (let i = 0; i < 2_000; i++) await executor.executeTrade(request(i)); // warm-up
+    const heapBefore = heapUsed();
+    const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     if (mode === 'sequential') {
       for (let i = 0; i < trades; i++) record((await executor.executeTrade(request(i))).metrics);
@@ -49,6 +62,9 @@ export async function benchInProcess(trades = 20_000): Promise<string> {
       }
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu);
+    const cpuUsPerTrade = (used.user + used.system) / trades;
+    const heapPerTrade = (heapUsed() - heapBefore) / trades;
     // In waves of 1,000 every stage timing also holds the wait behind the other 999 trades on one
     // thread: only the throughput says something there.
     if (mode === 'sequential') {
@@ -58,6 +74,15 @@ export async function benchInProcess(trades = 20_000): Promise<string> {
       }
     }
     rows.push([mode, 'trades/s', (trades / seconds).toFixed(0), '', '']);
+    rows.push([mode, 'CPU µs/trade', cpuUsPerTrade.toFixed(1), '', '']);
+    rows.push([mode, 'heap bytes/trade', heapPerTrade.toFixed(0), '', '']);
   }
+  // A portfolio on its own: created by a reset, no trades (its state, its entry in the book, its mark).
+  const portfolios = 5_000;
+  const heapBefore = heapUsed();
+  for (let i = 0; i < portfolios; i++) await executor.resetPortfolio(`empty-${i}`, {});
+  rows.push(['portfolios', 'heap bytes/portfolio', ((heapUsed() - heapBefore) / portfolios).toFixed(0), '', '']);
   return table(['mode', 'stage', 'p50 µs', 'p99 µs', 'p99.9 µs'], rows);
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await benchInProcess(Number(process.env.PTE_BENCH_TRADES ?? '20000')));

@@ -5,6 +5,8 @@
  *
  *   npm run build && node dist/bench/journal.js   (PTE_BENCH_SECONDS default 5, PTE_BENCH_ROUNDS default 2)
  *
+ * Then ListTrades pages while running and after a restart (benchListTradesAfterRestart).
+ *
  * or `benchJournal()` from bench/run.ts. The server runs in a child process (this same file with
  * --journal-bench-server), so the load generator's CPU stays out of it and the journal's statistics
  * can be read from it at the end.
@@ -102,6 +104,67 @@ export async function benchJournal(seconds = Number(process.env.PTE_BENCH_SECOND
   ].join('\n');
 }
 
+/**
+ * ListTrades pages of 50 (the first four pages, again and again) in process, on a file journal of
+ * 5,000 trades: while it runs, and after a restart (the pages are then read from the segment files
+ * once and served from the journal's decoded cache after that).
+ */
+export async function benchListTradesAfterRestart(seconds = 3): Promise<string> {
+  const { buildExecutor } = await import('../src/app.js');
+  const { configSchema } = await import('../src/config/schema.js');
+  const { silentLogger } = await import('../src/observability/logger.js');
+  const { createMetrics } = await import('../src/observability/metrics.js');
+  const { openFileJournal } = await import('../src/store/file-journal.js');
+  const { createTokenRegistry } = await import('../src/domain/tokens.js');
+  const { randomUUID } = await import('node:crypto');
+  const dir = mkdtempSync(join(tmpdir(), 'pte-bench-list-'));
+  const config = configSchema.parse({});
+  const start = async () => {
+    const { journal, image } = await openFileJournal({ dir, tokens: createTokenRegistry() });
+    const { executor } = buildExecutor(config, silentLogger(), createMetrics({ defaultMetrics: false }), { journal, restored: image.portfolios });
+    return { journal, executor };
+  };
+  const pages = async (executor: Awaited<ReturnType<typeof start>>['executor']) => {
+    let calls = 0;
+    const t0 = performance.now();
+    const cpu = process.cpuUsage();
+    while (performance.now() - t0 < seconds * 1_000) {
+      let token = '';
+      for (let k = 0; k < 4; k++) {
+        token = (await executor.listTrades('p', 50, token)).nextPageToken;
+        calls++;
+      }
+    }
+    const used = process.cpuUsage(cpu);
+    return [String(Math.round(calls / ((performance.now() - t0) / 1_000))), ((used.user + used.system) / calls).toFixed(0)];
+  };
+  try {
+    let run = await start();
+    for (let wave = 0; wave < 10; wave++) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          run.executor.executeTrade({ requestId: randomUUID(), action: i % 2 ? 'SELL' : 'BUY', baseToken: 'SOL', quoteToken: 'USDC', amount: '0.01', isBaseInput: true, priorityFee: '0', simulateMev: false, portfolioId: 'p', mevProtection: 'UNSPECIFIED' }),
+        ),
+      );
+    }
+    const live = await pages(run.executor);
+    await run.journal.close();
+    run = await start();
+    const restarted = await pages(run.executor);
+    const reads = run.journal.stats().tradeDiskReads;
+    await run.journal.close();
+    return [
+      `ListTrades, pages of 50 (the newest 200 trades of 5,000, read again and again), ${seconds}s each, in process`,
+      '',
+      table(['journal', 'calls/s', 'CPU µs/call'], [['running', ...live], ['after a restart', ...restarted]]),
+      '',
+      `trades decoded from the segment files after the restart: ${reads}`,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function serve(): Promise<void> {
   const { startApp } = await import('../src/app.js');
   const { configSchema } = await import('../src/config/schema.js');
@@ -116,4 +179,7 @@ async function serve(): Promise<void> {
 }
 
 if (process.argv[2] === SERVER_FLAG) await serve();
-else if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await benchJournal());
+else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(await benchJournal());
+  console.log(`\n${await benchListTradesAfterRestart()}`);
+}

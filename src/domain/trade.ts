@@ -35,34 +35,35 @@ export const NO_MEV: MevOutcome = {
 
 /**
  * What a trade was priced from: enough to re-execute it with no network and get the same result.
+ * Typed values (the validated request's and the market snapshot's); the journal's codec is the only
+ * place they become strings. Ratios are kept in lowest terms, as the codec reads them back.
  */
 export interface TradeInputs {
   /** The request's amount in base units of base (is_base_input) or quote. */
-  readonly amount: string;
+  readonly amount: Amount;
   readonly isBaseInput: boolean;
   readonly maxPriceImpactBps: number | undefined;
   /** Canonical payload fingerprint: the idempotency check after a restart compares against it. */
   readonly fingerprint: string;
-  /** USD price of base and quote, exact ratios as "n/d". */
-  readonly baseUsd: string;
-  readonly quoteUsd: string;
-  readonly baseLiquidityUsd: string | undefined;
-  readonly quoteLiquidityUsd: string | undefined;
-  /** The route quote a SWAP was priced on, amounts in base units. */
+  /** USD price of base and quote. */
+  readonly baseUsd: Ratio;
+  readonly quoteUsd: Ratio;
+  readonly baseLiquidityUsd: Ratio | undefined;
+  readonly quoteLiquidityUsd: Ratio | undefined;
   readonly priceSource: string;
+  /** The route quote a SWAP was priced on, amounts in base units. */
   readonly quote:
     | {
-        readonly inAmount: string;
-        readonly outAmount: string;
-        /** Exact ratio "n/d". */
-        readonly priceImpact: string;
+        readonly inAmount: Amount;
+        readonly outAmount: Amount;
+        readonly priceImpact: Ratio;
         readonly route: readonly RouteHop[];
         readonly source: string;
       }
     | undefined;
   readonly slippageModel: SlippageModelSpec;
   readonly slippageToleranceBps: number;
-  readonly priorityFee: string;
+  readonly priorityFee: Lamports;
   readonly simulateMev: boolean;
   readonly mevProtection: MevProtection;
 }

@@ -5,8 +5,8 @@ import { ExecutorError, isExecutorError } from '../domain/errors.js';
 import type { RawTradeRequest } from '../domain/request.js';
 import { fromBps, ZERO } from '../domain/ratio.js';
 import { NO_MEV } from '../domain/trade.js';
-import type { ExecutorMetricsSink } from './ports.js';
-import { fixedPrices, testExecutor } from './test-support.js';
+import type { ExecutorMetricsSink, Log } from './ports.js';
+import { fixedPrices, testExecutor } from '../../test/support/executor.js';
 import type { Executor, PortfolioSummary } from './types.js';
 
 const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
@@ -193,6 +193,21 @@ describe('executeTrade', () => {
     expect(r.trade.mevImpactBps).toBe(0);
     expect(failures).toEqual(['mev']);
     expect(r.warnings.join('\n')).toMatch(/MEV simulation failed/);
+  });
+
+  it('logs the completed trade with its amounts in token units and its request_id', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = (bindings: Record<string, unknown>): Log => ({
+      debug: () => undefined,
+      info: (obj, msg) => lines.push({ ...bindings, ...obj, msg }),
+      warn: () => undefined,
+      error: () => undefined,
+      child: (more) => logger({ ...bindings, ...more }),
+    });
+    const { executor } = testExecutor({ log: logger({}) });
+    const r = await executor.executeTrade(buy({ amount: '1.5' }));
+    const done = lines.find((l) => l.msg === 'trade completed');
+    expect(done).toMatchObject({ request_id: r.requestId, trade_id: r.trade.tradeId, input: '227.25 USDC', output: '1.5 SOL' });
   });
 
   it('a simulated revert is FAILED_MEV with the fee charged', async () => {

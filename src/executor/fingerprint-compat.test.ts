@@ -5,7 +5,7 @@ import type { LedgerEvent } from '../domain/ledger.js';
 import type { RawTradeRequest } from '../domain/request.js';
 import { createTokenRegistry } from '../domain/tokens.js';
 import { requestFingerprint, validateTradeRequest } from '../domain/validation.js';
-import { testExecutor } from './test-support.js';
+import { testExecutor } from '../../test/support/executor.js';
 
 const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
   requestId: randomUUID(),

@@ -89,7 +89,7 @@ export async function waitForLanding(sentAtMs: number, delayMs: number, now: () 
 export function replayLanding(recorded: Trade, options: LandingTimeOptions | undefined): TradeLanding | undefined {
   const l = recorded.landing;
   if (l === undefined || l.pricing !== 'LANDING' || options === undefined) return l;
-  const d = drawLandingDelay(recorded.seed, BigInt(recorded.inputs.priorityFee), options);
+  const d = drawLandingDelay(recorded.seed, recorded.inputs.priorityFee, options);
   return { ...l, slots: d.slots, delayMs: d.delayMs };
 }
 

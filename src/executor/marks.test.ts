@@ -21,7 +21,7 @@ import type { MarkingExecutor } from './executor.js';
 import type { PipelineOptions } from './pipeline.js';
 import type { MarkRecord, PriceProvider } from './ports.js';
 import { verifyEvents } from './replay.js';
-import { fixedPrices, testExecutor } from './test-support.js';
+import { fixedPrices, testExecutor } from '../../test/support/executor.js';
 
 const tokens = createTokenRegistry();
 const SOL = tokens.bySymbol('SOL');

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { amount, lamports } from '../domain/amount.js';
+import { amount } from '../domain/amount.js';
 import { ExecutorError, invalidArgument } from '../domain/errors.js';
 import { networkFee, type FeeSchedule } from '../domain/fees.js';
 import type { PortfolioState } from '../domain/ledger.js';
 import type { RouteQuote, UsdPrice } from '../domain/market.js';
 import { fillTrade, nanoUsd, priceTrade, toBps, type PricedTrade } from '../domain/pricing.js';
-import { add, cmp, fromBps, ratioFromString, ratioToString, ZERO, type Ratio } from '../domain/ratio.js';
+import { add, cmp, fromBps, reduced, ZERO, type Ratio } from '../domain/ratio.js';
 import type { SlippageModelSpec, TradeRequest, TradeStatus } from '../domain/request.js';
 import { createRng } from '../domain/rng.js';
 import type { SlippageModel } from '../domain/slippage/model.js';
@@ -225,25 +225,25 @@ export function buildTrade(d: Draft, state: PortfolioState, opts: PipelineOption
   const fees = networkFee(opts.fees, r.priorityFee, opensAccount);
   const { base, quote, route } = d.market;
   const inputs: TradeInputs = {
-    amount: r.amount.toString(),
+    amount: r.amount,
     isBaseInput: r.isBaseInput,
     maxPriceImpactBps: r.maxPriceImpactBps,
     fingerprint: d.fingerprint,
-    baseUsd: ratioToString(base.usd),
-    quoteUsd: ratioToString(quote.usd),
-    baseLiquidityUsd: base.liquidityUsd && ratioToString(base.liquidityUsd),
-    quoteLiquidityUsd: quote.liquidityUsd && ratioToString(quote.liquidityUsd),
+    baseUsd: reduced(base.usd),
+    quoteUsd: reduced(quote.usd),
+    baseLiquidityUsd: base.liquidityUsd && reduced(base.liquidityUsd),
+    quoteLiquidityUsd: quote.liquidityUsd && reduced(quote.liquidityUsd),
     priceSource: base.source,
     quote: route && {
-      inAmount: route.inAmount.toString(),
-      outAmount: route.outAmount.toString(),
-      priceImpact: ratioToString(route.priceImpact),
+      inAmount: route.inAmount,
+      outAmount: route.outAmount,
+      priceImpact: reduced(route.priceImpact),
       route: route.route,
       source: route.source,
     },
     slippageModel: d.modelSpec,
     slippageToleranceBps: d.toleranceBps,
-    priorityFee: r.priorityFee.toString(),
+    priorityFee: r.priorityFee,
     simulateMev: r.simulateMev,
     mevProtection: r.mevProtection,
   };
@@ -296,10 +296,10 @@ export function recordedRequest(t: Trade): TradeRequest {
     action: t.action,
     base: t.base,
     quote: t.quote,
-    amount: amount(BigInt(t.inputs.amount)),
+    amount: t.inputs.amount,
     isBaseInput: t.inputs.isBaseInput,
     slippageToleranceBps: t.inputs.slippageToleranceBps,
-    priorityFee: lamports(BigInt(t.inputs.priorityFee)),
+    priorityFee: t.inputs.priorityFee,
     simulateMev: t.inputs.simulateMev,
     maxPriceImpactBps: t.inputs.maxPriceImpactBps,
     metadata: undefined,
@@ -312,10 +312,10 @@ export function recordedRequest(t: Trade): TradeRequest {
 /** The market data a recorded trade was priced on. */
 export function recordedMarket(t: Trade): MarketSnapshot {
   const i = t.inputs;
-  const usd = (token: Token, price: string, liquidity: string | undefined): UsdPrice => ({
+  const usd = (token: Token, price: Ratio, liquidity: Ratio | undefined): UsdPrice => ({
     mint: token.mint,
-    usd: ratioFromString(price),
-    liquidityUsd: liquidity === undefined ? undefined : ratioFromString(liquidity),
+    usd: price,
+    liquidityUsd: liquidity,
     source: i.priceSource,
     observedAtMs: t.executedAtMs,
   });
@@ -326,10 +326,10 @@ export function recordedMarket(t: Trade): MarketSnapshot {
     route: i.quote && {
       inputMint: input.mint,
       outputMint: output.mint,
-      inAmount: amount(BigInt(i.quote.inAmount)),
-      outAmount: amount(BigInt(i.quote.outAmount)),
+      inAmount: i.quote.inAmount,
+      outAmount: i.quote.outAmount,
       swapMode: 'ExactIn',
-      priceImpact: ratioFromString(i.quote.priceImpact),
+      priceImpact: i.quote.priceImpact,
       route: i.quote.route,
       source: i.quote.source,
       contextSlot: undefined,

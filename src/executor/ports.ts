@@ -1,5 +1,5 @@
 import type { QuoteRequest, RouteQuote, UsdPrice } from '../domain/market.js';
-import type { LedgerEvent } from '../domain/ledger.js';
+import type { LedgerEvent, PortfolioState } from '../domain/ledger.js';
 import type { Trade } from '../domain/trade.js';
 import type { Ratio } from '../domain/ratio.js';
 import type { Mint } from '../domain/tokens.js';
@@ -116,9 +116,21 @@ export interface MarkJournal {
   readMarks(portfolioId: string, range: MarkRange): Promise<{ readonly marks: readonly MarkRecord[]; readonly inRange: number }>;
 }
 
+/**
+ * Every existing portfolio's durable state, read when the journal writes a snapshot. The executor's
+ * portfolio book is the source: it is the one owner of ledger state (DESIGN.md).
+ */
+export type SnapshotSource = () => Iterable<PortfolioState>;
+
 /** The durable record of ledger events. A trade is acknowledged only after append resolves. */
 export interface TradeJournal extends TradeHistory, MarkJournal {
   append(event: LedgerEvent): Promise<void>;
+  /**
+   * A journal that writes snapshots takes their states from `source` (the executor hands it its
+   * book's durable states when it is built). A state is durable, for the source, from the first
+   * reaction to its event's append: the journal reads the source after those reactions have run.
+   */
+  takeSnapshotsFrom?(source: SnapshotSource): void;
 }
 
 /** Write-behind trade recording (QuestDB). Must never throw into or slow the trade path. */

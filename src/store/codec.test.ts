@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { amount, lamports } from '../domain/amount.js';
 import { applyEvent, type LedgerEvent, type PortfolioState } from '../domain/ledger.js';
-import { ratio } from '../domain/ratio.js';
+import { ratio, reduced } from '../domain/ratio.js';
 import { createTokenRegistry } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
 import { CodecError, decodeEvent, encodeEvent, stateFromJson, stateToJson } from './codec.js';
-import { mixedEvents } from './test-support.js';
+import { mixedEvents } from '../../test/support/store.js';
 
 const tokens = createTokenRegistry();
 let events: LedgerEvent[] = [];
@@ -50,7 +50,7 @@ describe('codec', () => {
           rent: bigint,
           failureReason: fc.option(fc.string(), { nil: undefined }),
           maxPriceImpactBps: fc.option(fc.integer(), { nil: undefined }),
-          liquidity: fc.option(fc.string(), { nil: undefined }),
+          liquidity: fc.option(fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 300n }), fc.bigInt({ min: 1n, max: 2n ** 300n })), { nil: undefined }),
           warnings: fc.array(fc.string()),
           requestId: fc.string(),
         }),
@@ -68,7 +68,7 @@ describe('codec', () => {
             seed: v.seed,
             fees: { ...t.fees, rent: lamports(v.rent) },
             failureReason: v.failureReason,
-            inputs: { ...t.inputs, maxPriceImpactBps: v.maxPriceImpactBps, baseLiquidityUsd: v.liquidity },
+            inputs: { ...t.inputs, maxPriceImpactBps: v.maxPriceImpactBps, baseLiquidityUsd: v.liquidity && reduced(ratio(v.liquidity[0], v.liquidity[1])) },
             warnings: v.warnings,
           };
           const e: LedgerEvent = { kind: 'trade', portfolioId: t.portfolioId, atMs: t.executedAtMs, trade };

@@ -47,27 +47,28 @@ const hopToJson = (h: RouteHop): JsonObject => ({
 
 const specToJson = (s: SlippageModelSpec): JsonObject => ({ name: s.name, params: { ...s.params } });
 
-function inputsToJson(i: TradeInputs): JsonObject {
+/** The recorded inputs as the journal writes them (also the `inputs` of `pte export --format jsonl`). */
+export function inputsToJson(i: TradeInputs): JsonObject {
   return {
-    amount: i.amount,
+    amount: big(i.amount),
     isBaseInput: i.isBaseInput,
     maxPriceImpactBps: opt(i.maxPriceImpactBps, num),
     fingerprint: i.fingerprint,
-    baseUsd: i.baseUsd,
-    quoteUsd: i.quoteUsd,
-    baseLiquidityUsd: opt(i.baseLiquidityUsd, (s) => s),
-    quoteLiquidityUsd: opt(i.quoteLiquidityUsd, (s) => s),
+    baseUsd: r(i.baseUsd),
+    quoteUsd: r(i.quoteUsd),
+    baseLiquidityUsd: opt(i.baseLiquidityUsd, r),
+    quoteLiquidityUsd: opt(i.quoteLiquidityUsd, r),
     priceSource: i.priceSource,
     quote: opt(i.quote, (q) => ({
-      inAmount: q.inAmount,
-      outAmount: q.outAmount,
-      priceImpact: q.priceImpact,
+      inAmount: big(q.inAmount),
+      outAmount: big(q.outAmount),
+      priceImpact: r(q.priceImpact),
       route: q.route.map(hopToJson),
       source: q.source,
     })),
     slippageModel: specToJson(i.slippageModel),
     slippageToleranceBps: num(i.slippageToleranceBps),
-    priorityFee: i.priorityFee,
+    priorityFee: big(i.priorityFee),
     simulateMev: i.simulateMev,
     mevProtection: i.mevProtection,
   };
@@ -228,6 +229,10 @@ class Reader {
     }
   }
 
+  optRatio(k: string): Ratio | undefined {
+    return this.raw(k) === null ? undefined : this.ratio(k);
+  }
+
   oneOf<T extends string>(k: string, values: readonly T[]): T {
     const v = this.raw(k);
     return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : this.fail(k, `one of ${values.join(', ')}`);
@@ -291,25 +296,25 @@ function inputsFromJson(i: Reader): TradeInputs {
   const q = i.optObj('quote');
   const spec = i.obj('slippageModel');
   return {
-    amount: i.str('amount'),
+    amount: amount(i.big('amount')),
     isBaseInput: i.bool('isBaseInput'),
     maxPriceImpactBps: i.optNum('maxPriceImpactBps'),
     fingerprint: i.str('fingerprint'),
-    baseUsd: i.str('baseUsd'),
-    quoteUsd: i.str('quoteUsd'),
-    baseLiquidityUsd: i.optStr('baseLiquidityUsd'),
-    quoteLiquidityUsd: i.optStr('quoteLiquidityUsd'),
+    baseUsd: i.ratio('baseUsd'),
+    quoteUsd: i.ratio('quoteUsd'),
+    baseLiquidityUsd: i.optRatio('baseLiquidityUsd'),
+    quoteLiquidityUsd: i.optRatio('quoteLiquidityUsd'),
     priceSource: i.str('priceSource'),
     quote: q && {
-      inAmount: q.str('inAmount'),
-      outAmount: q.str('outAmount'),
-      priceImpact: q.str('priceImpact'),
+      inAmount: amount(q.big('inAmount')),
+      outAmount: amount(q.big('outAmount')),
+      priceImpact: q.ratio('priceImpact'),
       route: q.list('route', hopFromJson),
       source: q.str('source'),
     },
     slippageModel: { name: spec.str('name'), params: spec.json('params') },
     slippageToleranceBps: i.num('slippageToleranceBps'),
-    priorityFee: i.str('priorityFee'),
+    priorityFee: lamports(i.big('priorityFee')),
     simulateMev: i.bool('simulateMev'),
     mevProtection: i.oneOf('mevProtection', PROTECTIONS),
   };

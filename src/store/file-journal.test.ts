@@ -12,7 +12,7 @@ import { JournalCorruptError, JournalLockedError, JournalUnavailableError, openF
 import type { RecoveryImage } from './image.js';
 import { readJournal } from './journal-reader.js';
 import { encodeRecord, segmentName } from './segment.js';
-import { mixedEvents } from './test-support.js';
+import { bookedAppend, mixedEvents } from '../../test/support/store.js';
 
 const tokens = createTokenRegistry();
 let events: LedgerEvent[] = [];
@@ -115,12 +115,55 @@ describe('file journal', () => {
     await third.journal.close();
   });
 
-  it('keeps the trade index whole when an event does not apply to the snapshot image', async () => {
+  it('after a restart reads a page from the files once, then serves it again from the decoded cache', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    for (const e of events) await first.journal.append(e);
+    await first.journal.close();
+    const { journal } = await open(dir, { tradeCache: 64 });
+    const [id, p] = [...expected(events)].find(([, v]) => v.trades.length >= 6) ?? [];
+    if (!id || !p) throw new Error('the mix has no portfolio with six trades');
+    expect(journal.stats().tradeDiskReads).toBe(0);
+    const page = await journal.listTrades(id, Number.MAX_SAFE_INTEGER, 5);
+    expect(journal.stats().tradeDiskReads).toBe(5);
+    expect(await journal.listTrades(id, Number.MAX_SAFE_INTEGER, 5)).toEqual(page);
+    expect(await journal.findTrade(id, page.trades[0]?.requestId ?? '')).toEqual(page.trades[0]);
+    expect(journal.stats().tradeDiskReads).toBe(5);
+    // The next page is not cached yet: read once, like the first.
+    await journal.listTrades(id, page.trades.at(-1)?.sequence ?? 0, 1);
+    expect(journal.stats().tradeDiskReads).toBe(6);
+    await journal.close();
+  });
+
+  it('keeps at most tradeCache decoded trades, the least recently used leaving first', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    for (const e of events) await first.journal.append(e);
+    await first.journal.close();
+    const { journal } = await open(dir, { tradeCache: 3 });
+    const [id] = [...expected(events)].find(([, v]) => v.trades.length >= 6) ?? [];
+    if (!id) throw new Error('the mix has no portfolio with six trades');
+    const newest = await journal.listTrades(id, Number.MAX_SAFE_INTEGER, 2); // 2 read, 2 cached
+    const older = await journal.listTrades(id, newest.trades.at(-1)?.sequence ?? 0, 2); // 2 read, the oldest cached one leaves
+    expect(journal.stats().tradeDiskReads).toBe(4);
+    await journal.listTrades(id, newest.trades.at(-1)?.sequence ?? 0, 2); // both cached, now the most recently used
+    expect(journal.stats().tradeDiskReads).toBe(4);
+    await journal.findTrade(id, newest.trades[1]?.requestId ?? ''); // the one that left: read again
+    expect(journal.stats().tradeDiskReads).toBe(5);
+    await journal.listTrades(id, newest.trades.at(-1)?.sequence ?? 0, 2); // still cached: the newest page's first left instead
+    expect(journal.stats().tradeDiskReads).toBe(5);
+    await journal.findTrade(id, newest.trades[0]?.requestId ?? '');
+    expect(journal.stats().tradeDiskReads).toBe(6);
+    expect(older.trades).toHaveLength(2);
+    await journal.close();
+  });
+
+  it('indexes every trade appended, even of a portfolio that was never created', async () => {
     const dir = tempDir();
     const { journal } = await open(dir, { snapshotEvery: 5 });
     const first = events.find((e) => e.kind === 'trade');
     if (first?.kind !== 'trade') throw new Error('no trade in the mix');
-    // A trade of a portfolio that was never created: the journal takes it, the image cannot apply it.
+    // A trade of a portfolio that was never created: the journal keeps no states, it indexes it.
     const ghost: LedgerEvent = { ...first, portfolioId: 'ghost', trade: { ...first.trade, portfolioId: 'ghost' } };
     await journal.append(ghost);
     for (const e of events) await journal.append(e);
@@ -194,10 +237,31 @@ describe('file journal', () => {
     await again.journal.close();
   });
 
-  it('writes snapshots and starts from the latest, replaying only the tail', async () => {
+  it('writes no snapshot without a source of portfolio states: it keeps no states of its own', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir, { snapshotEvery: 5 });
+    for (const e of events) await journal.append(e);
+    await journal.close();
+    expect(journal.stats().snapshots).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.startsWith('snapshot-'))).toEqual([]);
+  });
+
+  it('refuses to write a snapshot whose states disagree with its trade index', async () => {
+    const dir = tempDir();
+    const { log, lines } = captureLog();
+    const { journal } = await open(dir, { snapshotEvery: 5, log });
+    journal.takeSnapshotsFrom(() => []); // states that miss every portfolio
+    for (const e of events) await journal.append(e);
+    await journal.close();
+    expect(journal.stats().snapshots).toBe(0);
+    expect(lines.some((l) => l.level === 'warn' && String(l.err).includes('disagree with the journal\'s index'))).toBe(true);
+  });
+
+  it('writes snapshots of the states its source holds and starts from the latest, replaying only the tail', async () => {
     const dir = tempDir();
     const { journal } = await open(dir, { snapshotEvery: 25 });
-    for (const e of events) await journal.append(e);
+    const append = bookedAppend(journal);
+    for (const e of events) await append(e);
     await journal.close(); // waits for a running snapshot
     const snaps = readdirSync(dir).filter((n) => n.startsWith('snapshot-'));
     expect(snaps.length).toBeGreaterThanOrEqual(1);
@@ -213,7 +277,8 @@ describe('file journal', () => {
   it('skips a damaged snapshot and falls back to an older one or the records', async () => {
     const dir = tempDir();
     const { journal } = await open(dir, { snapshotEvery: 30 });
-    for (const e of events) await journal.append(e);
+    const append = bookedAppend(journal);
+    for (const e of events) await append(e);
     await journal.close();
     const newest = readdirSync(dir)
       .filter((n) => n.startsWith('snapshot-'))

@@ -10,10 +10,12 @@
  *   failed group are cut back off the file (best effort), their appends and every later one reject.
  *   The executor answers JOURNAL_UNAVAILABLE (gRPC UNAVAILABLE) and health goes NOT_SERVING: the
  *   service refuses trades rather than acknowledge what it cannot keep. A restart recovers.
- * - Snapshots every `snapshotEvery` records, written off the append path (snapshot.ts).
+ * - No ledger state at run time: the executor's portfolio book owns it. Snapshots every
+ *   `snapshotEvery` records take the book's durable states (takeSnapshotsFrom) with the journal's
+ *   index lists at the same sequence, written off the append path (snapshot.ts).
  * - History: the trade index (trade-index.ts) says where each trade since its portfolio's last reset
- *   is in the segments; findTrade and listTrades read trades back from there, the most recent ones
- *   from a small cache. Nothing else of a trade stays in memory once it is durable.
+ *   is in the segments; findTrade and listTrades read trades back from there, through one cache of
+ *   decoded trades (recently booked or read). Nothing else of a trade stays in memory once durable.
  * - Start-up (openFileJournal): the directory's LOCK (dir-lock.ts: one owner, created atomically,
  *   released only by its owner, a dead owner's lock taken over by exactly one starter), the latest
  *   valid snapshot, then the records after it. A bad last record with nothing valid after it is cut
@@ -28,11 +30,11 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } fro
 import { join } from 'node:path';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { TokenRegistry } from '../domain/tokens.js';
-import type { MarkJournal, MarkRecord, TradeHistory } from '../executor/ports.js';
+import type { MarkJournal, MarkRecord, SnapshotSource, TradeHistory } from '../executor/ports.js';
 import { eventFromJson, encodeEvent } from './codec.js';
 import { acquireDirLock, type DirLock, type LockStep } from './dir-lock.js';
 import { syncDir } from './fs-util.js';
-import { createImageBuilder, type ImageBuilder, type RecoveryImage } from './image.js';
+import { consistentImage, createRecovery, type JournalIndexes, type RecoveryImage } from './image.js';
 import { encodeMark, isMarkJson, markFromJson } from './mark-codec.js';
 import { createMarkReader } from './mark-reader.js';
 import { encodeRecord, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
@@ -82,7 +84,7 @@ export interface FileJournalOptions {
   readonly snapshotEvery?: number;
   /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
   readonly segmentBytes?: number;
-  /** Recent trades kept decoded for history reads and duplicates. Default 4,096. */
+  /** Trades kept decoded for history reads and duplicates (least recently used out). Default 4,096. */
   readonly tradeCache?: number;
   readonly log?: JournalLog;
   readonly metrics?: JournalMetricsSink;
@@ -145,11 +147,19 @@ export interface JournalStats {
   /** Marks in the mark index (every portfolio, since each one's last reset) and the bytes it holds. */
   readonly indexedMarks: number;
   readonly markIndexBytes: number;
+  /** Trades decoded from the segment files for ListTrades and duplicates (the decoded cache's misses). */
+  readonly tradeDiskReads: number;
 }
 
 export interface FileJournal extends TradeHistory, MarkJournal {
   /** Enqueues synchronously (call order is journal order); resolves once durable. */
   append(event: LedgerEvent): Promise<void>;
+  /**
+   * Where snapshots take their portfolio states from (the executor's portfolio book, which calls
+   * this when it is built). Without a source the journal writes no snapshots: start-up then
+   * replays from the last snapshot written.
+   */
+  takeSnapshotsFrom(source: SnapshotSource): void;
   readonly failed: boolean;
   stats(): JournalStats;
   /** Waits for queued records and a running snapshot, then closes the files and the lock. */
@@ -180,7 +190,8 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 
 /**
  * Opens (creating if needed) the journal in `dir` and recovers: returns the journal, ready to
- * append after the last valid record, the recovery image to start the executor from, and a report.
+ * append after the last valid record, the recovery image to start the executor from (its states are
+ * the executor's from then on; the journal keeps only the index lists), and a report.
  */
 export async function openFileJournal(options: FileJournalOptions): Promise<{ journal: FileJournal; image: RecoveryImage; report: RecoveryReport }> {
   const t0 = performance.now();
@@ -209,7 +220,8 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
         log?.warn({ snapshot: s.name, err: describe(err) }, 'journal: unreadable snapshot skipped');
       }
     }
-    const builder = createImageBuilder(tokens.sol, base);
+    const recovery = createRecovery(tokens.sol, base);
+    const indexes = recovery.indexes;
 
     // 2. The records after it, from the segment that holds seq + 1 on.
     const segments = segmentNames(names);
@@ -235,17 +247,17 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
       const scan = scanSegment(buf, seg.firstSeq);
       for (const rec of scan.records) {
         lastSeq = rec.seq;
-        if (rec.seq <= builder.seq) continue;
+        if (rec.seq <= indexes.seq) continue;
         let event: LedgerEvent;
         try {
           if (isMarkJson(rec.event)) {
             const mark = markFromJson(rec.event);
-            builder.applyMark(mark.portfolioId, rec.seq, markRef(mark, seg.firstSeq, rec.offset, rec.end - rec.offset));
+            indexes.addMark(mark.portfolioId, rec.seq, markRef(mark, seg.firstSeq, rec.offset, rec.end - rec.offset));
             replayed++;
             continue;
           }
           event = eventFromJson(rec.event, tokens);
-          builder.apply(event, rec.seq, tradeRef(event, seg.firstSeq, rec.offset, rec.end - rec.offset));
+          recovery.apply(event, rec.seq, tradeRef(event, seg.firstSeq, rec.offset, rec.end - rec.offset));
         } catch (err) {
           throw new JournalCorruptError(
             `journal in ${dir}: record ${rec.seq} in ${seg.name} at byte ${rec.offset} has a valid checksum but cannot be applied: ${describe(err)}; refusing to start`,
@@ -285,7 +297,7 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
     }
     // 3. Every trade the index serves (each portfolio's since its last reset) must be readable: a
     // segment before the snapshot is not read above, so check that each one referred to is there.
-    await checkIndexedSegments(dir, builder.index, base.seq);
+    await checkIndexedSegments(dir, indexes.index, base.seq);
 
     // 4. Append to the last segment, or start the first one.
     const last = segments.at(-1);
@@ -293,7 +305,7 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
     const fh = await open(join(dir, activeName), 'a');
     if (!last) await syncDir(dir);
     const size = (await stat(join(dir, activeName))).size;
-    const image = builder.snapshot();
+    const image = recovery.image();
     const report: RecoveryReport = {
       dir,
       snapshotSeq: base.seq,
@@ -307,7 +319,7 @@ export async function openFileJournal(options: FileJournalOptions): Promise<{ jo
     };
     const reader = createTradeReader(dir, tokens, options.tradeCache ?? DEFAULT_TRADE_CACHE);
     const activeFirstSeq = last ? last.firstSeq : lastSeq + 1;
-    const journal = createWriter({ dir, fh, size, activeFirstSeq, lastSeq, snapshotSeq: base.seq, builder, reader, snapshotEvery, segmentBytes, io, now, lock, options });
+    const journal = createWriter({ dir, fh, size, activeFirstSeq, lastSeq, snapshotSeq: base.seq, indexes, reader, snapshotEvery, segmentBytes, io, now, lock, options });
     return { journal, image, report };
   } catch (err) {
     await lock.release().catch(() => false); // the refusal matters more than a failed cleanup
@@ -405,7 +417,7 @@ interface WriterInit {
   readonly reader: TradeReader;
   readonly lastSeq: number;
   readonly snapshotSeq: number;
-  readonly builder: ImageBuilder;
+  readonly indexes: JournalIndexes;
   readonly snapshotEvery: number;
   readonly segmentBytes: number;
   readonly io: JournalIo;
@@ -415,7 +427,7 @@ interface WriterInit {
 }
 
 function createWriter(init: WriterInit): FileJournal {
-  const { dir, builder, reader, snapshotEvery, segmentBytes, io, now, options } = init;
+  const { dir, indexes, reader, snapshotEvery, segmentBytes, io, now, options } = init;
   const { log, metrics } = options;
   let fh = init.fh;
   let size = init.size;
@@ -428,7 +440,8 @@ function createWriter(init: WriterInit): FileJournal {
   let snapshotting: Promise<void> | undefined;
   let failure: Error | undefined;
   let closed = false;
-  let imageBroken = false;
+  /** Where snapshot states come from: the executor's portfolio book (takeSnapshotsFrom). */
+  let source: SnapshotSource | undefined;
   // Statistics: counts and a ring of recent fdatasync durations.
   const syncUs = new Float64Array(SYNC_SAMPLES);
   let syncs = 0;
@@ -459,22 +472,33 @@ function createWriter(init: WriterInit): FileJournal {
     log?.info({ segment: name }, 'journal: new segment');
   }
 
+  /**
+   * Called right after a group's appends resolved. The index lists are taken now, at the group's
+   * last sequence; the states are read from the source in a microtask queued after the appends'
+   * own reactions, in which the executor's book makes each event's state durable: both are then as
+   * of that sequence (no later group can resolve before an fsync). See docs/durability.md.
+   */
   function maybeSnapshot(): void {
-    if (snapshotEvery <= 0 || imageBroken || snapshotting || closed || durableSeq - lastSnapshotSeq < snapshotEvery) return;
-    const image = builder.snapshot();
+    if (!source || snapshotEvery <= 0 || snapshotting || closed || durableSeq - lastSnapshotSeq < snapshotEvery) return;
+    const seq = durableSeq;
+    const lists = indexes.lists();
+    const from = source;
     const t0 = performance.now();
-    snapshotting = writeSnapshot(dir, image, now())
-      .then(async ({ bytes }) => {
-        lastSnapshotSeq = image.seq;
+    snapshotting = Promise.resolve()
+      .then(async () => {
+        const image = consistentImage(seq, from(), lists);
+        if ('problem' in image) throw new Error(`the portfolio states disagree with the journal's index (${image.problem})`);
+        const { bytes } = await writeSnapshot(dir, image, now());
+        lastSnapshotSeq = seq;
         snapshots++;
         metrics?.countSnapshot(true);
-        log?.info({ seq: image.seq, bytes, ms: Math.round(performance.now() - t0) }, 'journal: snapshot written');
+        log?.info({ seq, bytes, ms: Math.round(performance.now() - t0) }, 'journal: snapshot written');
         // Keep the newest two: the older one is the fallback should the newest be damaged.
         for (const old of snapshotNames(await readdir(dir)).slice(2)) await rm(join(dir, old.name), { force: true });
       })
       .catch((err: unknown) => {
         metrics?.countSnapshot(false);
-        log?.warn({ err: describe(err), seq: image.seq }, 'journal: snapshot failed; start-up will replay more records');
+        log?.warn({ err: describe(err), seq }, 'journal: snapshot failed; start-up will replay more records');
       })
       .finally(() => {
         snapshotting = undefined;
@@ -514,7 +538,7 @@ function createWriter(init: WriterInit): FileJournal {
       for (const p of group) {
         durableSeq = p.seq;
         if (!p.event) {
-          if (p.mark) builder.applyMark(p.mark.portfolioId, p.seq, markRef(p.mark, activeFirstSeq, offset, p.line.length));
+          if (p.mark) indexes.addMark(p.mark.portfolioId, p.seq, markRef(p.mark, activeFirstSeq, offset, p.line.length));
           offset += p.line.length;
           p.resolve();
           continue;
@@ -522,13 +546,7 @@ function createWriter(init: WriterInit): FileJournal {
         const ref = tradeRef(p.event, activeFirstSeq, offset, p.line.length);
         offset += p.line.length;
         if (ref && p.event.kind === 'trade') reader.remember(ref, p.event.trade);
-        try {
-          builder.apply(p.event, p.seq, ref); // the trade index is updated even when the state cannot be
-        } catch (err) {
-          // The journal is fine; only snapshots stop (start-up replays further).
-          if (!imageBroken) log?.error({ err: describe(err), seq: p.seq }, 'journal: event does not apply to the snapshot image; snapshots disabled');
-          imageBroken = true;
-        }
+        indexes.addEvent(p.event, p.seq, ref);
         p.resolve();
       }
       if (size >= segmentBytes) {
@@ -567,10 +585,10 @@ function createWriter(init: WriterInit): FileJournal {
     });
   }
 
-  const marks = createMarkReader(dir, builder.marks);
+  const marks = createMarkReader(dir, indexes.marks);
 
   return {
-    ...createTradeHistory(builder.index, reader.load),
+    ...createTradeHistory(indexes.index, reader.load),
     get failed() {
       return failure !== undefined;
     },
@@ -581,9 +599,12 @@ function createWriter(init: WriterInit): FileJournal {
       return enqueue(() => encodeMark(mark), undefined, mark);
     },
     readMarks: marks.readMarks,
+    takeSnapshotsFrom(from) {
+      source = from;
+    },
     stats() {
-      const index = builder.index.stats();
-      const markStats = builder.marks.stats();
+      const index = indexes.index.stats();
+      const markStats = indexes.marks.stats();
       const n = Math.min(syncs, SYNC_SAMPLES);
       const sorted = Array.from(syncUs.subarray(0, n)).sort((a, b) => a - b);
       const pct = (p: number): number => (n === 0 ? 0 : (sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] ?? 0));
@@ -603,6 +624,7 @@ function createWriter(init: WriterInit): FileJournal {
         indexBytes: index.bytes,
         indexedMarks: markStats.marks,
         markIndexBytes: markStats.bytes,
+        tradeDiskReads: reader.diskReads,
       };
     },
     async close() {

@@ -7,6 +7,7 @@ import { TradeIndex, type TradeList, type TradeRef } from './trade-index.js';
  * What the executor needs to resume after a restart: each portfolio's ledger state, and the trade
  * index (store/trade-index.ts): where each trade since the portfolio's last reset is in the journal,
  * which is both the ListTrades history and the idempotency index. The trades stay in the journal.
+ * It is also what a snapshot holds.
  */
 export interface PortfolioImage {
   readonly state: PortfolioState;
@@ -22,24 +23,31 @@ export interface RecoveryImage {
   readonly portfolios: ReadonlyMap<string, PortfolioImage>;
 }
 
-/** A recovery image that events are applied to one by one, in journal order. */
-export interface ImageBuilder {
-  /** Applies an event; a trade's `ref` says where its record is in the journal. */
-  apply(event: LedgerEvent, seq: number, ref: TradeRef | undefined): void;
+/** A portfolio's index lists, with their lengths, as of one journal sequence. */
+export interface IndexLists {
+  readonly trades: { readonly list: TradeList; readonly count: number } | undefined;
+  readonly marks: { readonly list: MarkList; readonly count: number } | undefined;
+}
+
+/**
+ * The journal's own indexes, kept at run time: the trade index (history and idempotency) and the
+ * mark index. No ledger state: the executor's portfolio book is the one place events are applied.
+ */
+export interface JournalIndexes {
+  /** Indexes a ledger event: a trade's `ref` says where its record is; a reset starts new lists. */
+  addEvent(event: LedgerEvent, seq: number, ref: TradeRef | undefined): void;
   /** Indexes a mark record; marks change no ledger state. */
-  applyMark(portfolioId: string, seq: number, ref: MarkRef): void;
-  /** The image as of now; later applies do not change it (lists are append-only; a reset replaces one). */
-  snapshot(): RecoveryImage;
+  addMark(portfolioId: string, seq: number, ref: MarkRef): void;
+  /** Every portfolio's lists as of now; later adds do not change them (lists are append-only; a reset replaces one). */
+  lists(): ReadonlyMap<string, IndexLists>;
+  /** The last sequence indexed. */
   readonly seq: number;
-  /** The live index: every trade applied so far. */
   readonly index: TradeIndex;
-  /** The live mark index. */
   readonly marks: MarkIndex;
 }
 
-export function createImageBuilder(sol: Token, from: RecoveryImage = { seq: 0, portfolios: new Map() }): ImageBuilder {
+export function createJournalIndexes(from: RecoveryImage = { seq: 0, portfolios: new Map() }): JournalIndexes {
   let seq = from.seq;
-  const states = new Map<string, PortfolioState>();
   const index = new TradeIndex();
   const marks = new MarkIndex();
   for (const [id, p] of from.portfolios) {
@@ -47,7 +55,6 @@ export function createImageBuilder(sol: Token, from: RecoveryImage = { seq: 0, p
       if (p.marks.count !== p.marks.list.count) throw new Error(`image of ${id}: its mark list has moved on`);
       marks.set(id, p.marks.list);
     }
-    states.set(id, p.state);
     if (p.trades) {
       if (p.trades.count !== p.trades.list.count) throw new Error(`image of ${id}: its trade list has moved on`);
       index.set(id, p.trades.list);
@@ -59,13 +66,11 @@ export function createImageBuilder(sol: Token, from: RecoveryImage = { seq: 0, p
     },
     index,
     marks,
-    applyMark(portfolioId, at, ref) {
+    addMark(portfolioId, at, ref) {
       marks.add(portfolioId, ref);
       seq = at;
     },
-    apply(event, at, ref) {
-      // The index first: it serves duplicates and history, and must stay whole even if a state
-      // cannot be applied (the journal then stops writing snapshots, nothing else).
+    addEvent(event, at, ref) {
       if (event.kind === 'trade') {
         if (!ref) throw new Error(`trade event ${at} has no journal position`);
         index.add(event.portfolioId, event.trade.requestId, ref);
@@ -73,17 +78,67 @@ export function createImageBuilder(sol: Token, from: RecoveryImage = { seq: 0, p
         index.reset(event.portfolioId);
         marks.reset(event.portfolioId);
       }
-      states.set(event.portfolioId, applyEvent(states.get(event.portfolioId), event, sol));
       seq = at;
     },
-    snapshot() {
-      const copy = new Map<string, PortfolioImage>();
-      for (const [id, state] of states) {
-        const list = index.list(id);
-        const ml = marks.list(id);
-        copy.set(id, { state, trades: list ? { list, count: list.count } : undefined, marks: ml ? { list: ml, count: ml.count } : undefined });
-      }
-      return { seq, portfolios: copy };
+    lists() {
+      const out = new Map<string, IndexLists>();
+      for (const [id, list] of index.entries()) out.set(id, { trades: { list, count: list.count }, marks: undefined });
+      for (const [id, list] of marks.entries()) out.set(id, { trades: out.get(id)?.trades, marks: { list, count: list.count } });
+      return out;
     },
   };
+}
+
+/**
+ * Start-up only: the snapshot's states with the journal's tail applied, in journal order, beside the
+ * indexes the journal keeps from then on. The states are handed to the executor (RecoveryImage) and
+ * not kept here.
+ */
+export interface Recovery {
+  /** Applies and indexes an event; throws when it does not apply (the journal then refuses to start). */
+  apply(event: LedgerEvent, seq: number, ref: TradeRef | undefined): void;
+  readonly indexes: JournalIndexes;
+  /** The recovered image: the states and the index lists as of the last record applied. */
+  image(): RecoveryImage;
+}
+
+export function createRecovery(sol: Token, from: RecoveryImage = { seq: 0, portfolios: new Map() }): Recovery {
+  const states = new Map<string, PortfolioState>();
+  for (const [id, p] of from.portfolios) states.set(id, p.state);
+  const indexes = createJournalIndexes(from);
+  return {
+    indexes,
+    apply(event, at, ref) {
+      indexes.addEvent(event, at, ref);
+      states.set(event.portfolioId, applyEvent(states.get(event.portfolioId), event, sol));
+    },
+    image() {
+      return imageOf(indexes.seq, states.values(), indexes.lists());
+    },
+  };
+}
+
+/**
+ * The image of `states` with the index lists taken at the same journal sequence; undefined when they
+ * disagree (a portfolio with indexed trades but no state, or a state older than its last indexed
+ * trade): such an image must not be written as a snapshot.
+ */
+export function consistentImage(seq: number, states: Iterable<PortfolioState>, lists: ReadonlyMap<string, IndexLists>): RecoveryImage | { readonly problem: string } {
+  const image = imageOf(seq, states, lists);
+  for (const [id, l] of lists) {
+    const p = image.portfolios.get(id);
+    if (!p) return { problem: `portfolio ${id} is in the journal's index but has no state` };
+    const last = l.trades && l.trades.count > 0 ? l.trades.list.at(l.trades.count - 1).sequence : 0;
+    if (p.state.sequence < last) return { problem: `portfolio ${id}: its state is at sequence ${p.state.sequence}, its last indexed trade at ${last}` };
+  }
+  return image;
+}
+
+function imageOf(seq: number, states: Iterable<PortfolioState>, lists: ReadonlyMap<string, IndexLists>): RecoveryImage {
+  const portfolios = new Map<string, PortfolioImage>();
+  for (const state of states) {
+    const l = lists.get(state.portfolioId);
+    portfolios.set(state.portfolioId, { state, trades: l?.trades, marks: l?.marks });
+  }
+  return { seq, portfolios };
 }

@@ -37,25 +37,42 @@ export function createTradeHistory(index: TradeIndex, load: LoadTrades): TradeHi
 const refKey = (r: TradeRef): string => `${r.segment}:${r.offset}`;
 
 /**
- * Reads trades back from the journal's segment files, keeping the most recent `cacheSize` trades
- * decoded in memory (first in, first out): recent pages and quick retries never touch the disk.
+ * Reads trades back from the journal's segment files through the journal's one cache of decoded
+ * trades: the most recent `cacheSize` trades made durable or read back, least recently used first
+ * out. A trade just booked is remembered; a trade read from disk (a page after a restart, an old
+ * duplicate) is remembered too, so the pages clients read again are decoded once, not on every call.
  */
 export interface TradeReader {
   /** Caches a trade just made durable at `ref`. */
   remember(ref: TradeRef, trade: Trade): void;
   load: LoadTrades;
+  /** Trades decoded from the segment files since the journal opened (cache misses). */
+  readonly diskReads: number;
 }
 
 export function createTradeReader(dir: string, tokens: TokenRegistry, cacheSize: number): TradeReader {
   const cache = new Map<string, Trade>();
+  let diskReads = 0;
 
   function remember(ref: TradeRef, trade: Trade): void {
     if (cacheSize <= 0) return;
-    cache.set(refKey(ref), trade);
+    const key = refKey(ref);
+    cache.delete(key); // re-inserted as the most recent
+    cache.set(key, trade);
     if (cache.size > cacheSize) {
       const oldest = cache.keys().next();
       if (!oldest.done) cache.delete(oldest.value);
     }
+  }
+
+  /** A cached trade, moved to the most recent end (a no-op cost beside a disk read). */
+  function cached(key: string): Trade | undefined {
+    const t = cache.get(key);
+    if (t !== undefined) {
+      cache.delete(key);
+      cache.set(key, t);
+    }
+    return t;
   }
 
   async function readRecords(segment: number, refs: readonly TradeRef[]): Promise<Map<string, Trade>> {
@@ -92,21 +109,39 @@ export function createTradeReader(dir: string, tokens: TokenRegistry, cacheSize:
   }
 
   async function load(refs: readonly TradeRef[]): Promise<Trade[]> {
+    const out: (Trade | undefined)[] = refs.map((r) => cached(refKey(r)));
     const missing = new Map<number, TradeRef[]>();
-    for (const r of refs) {
-      if (cache.has(refKey(r))) continue;
+    refs.forEach((r, i) => {
+      if (out[i] !== undefined) return;
       const list = missing.get(r.segment) ?? [];
       list.push(r);
       missing.set(r.segment, list);
+    });
+    if (missing.size > 0) {
+      const read = new Map<string, Trade>();
+      for (const [segment, list] of missing) for (const [k, t] of await readRecords(segment, list)) read.set(k, t);
+      diskReads += read.size;
+      // Oldest first, so the newest of the page are the last to leave the cache.
+      for (let i = refs.length - 1; i >= 0; i--) {
+        const r = refs[i];
+        if (r === undefined || out[i] !== undefined) continue;
+        const t = read.get(refKey(r));
+        out[i] = t;
+        if (t) remember(r, t);
+      }
     }
-    const read = new Map<string, Trade>();
-    for (const [segment, list] of missing) for (const [k, t] of await readRecords(segment, list)) read.set(k, t);
-    return refs.map((r) => {
-      const t = cache.get(refKey(r)) ?? read.get(refKey(r));
+    return refs.map((r, i) => {
+      const t = out[i];
       if (!t) throw new JournalCorruptError(`trade at ${refKey(r)} could not be read back`);
       return t;
     });
   }
 
-  return { remember, load };
+  return {
+    remember,
+    load,
+    get diskReads() {
+      return diskReads;
+    },
+  };
 }
