@@ -16,7 +16,7 @@ import { toBps } from '../src/domain/slippage/bps.js';
 import { LANDING_DEFAULTS, landingDrift, withLandingDrift } from '../src/domain/slippage/landing.js';
 import type { SlippageModel } from '../src/domain/slippage/model.js';
 import { createSlippageRegistry } from '../src/domain/slippage/registry.js';
-import { makeContext, tokenOf } from '../src/domain/slippage/test-context.js';
+import { makeContext, tokenOf } from '../test/support/slippage.js';
 import { hopRateKept, impactFromKept } from '../src/market/sim-market-cpmm.js';
 import { SIM_REFERENCE } from '../src/market/sim-market-reference.js';
 

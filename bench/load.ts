@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, type Client } from '@grpc/grpc-js';
 import { build, type Histogram } from 'hdr-histogram-js';
 import type { TradeResultMessage } from '../src/client/index.js';
-import { diagnosticsMethods, executorMethods, type TradeRequestMessage } from '../src/client/proto.js';
+import { serviceDefinition, type TradeRequestMessageInput } from '../src/contract/index.js';
 
 /** Per-stage server-side timings, as reported in every TradeResult. */
 export const STAGES = ['validationUs', 'priceLookupUs', 'slippageUs', 'mevUs', 'portfolioUpdateUs', 'journalUs', 'totalUs'] as const;
@@ -72,7 +72,7 @@ function rawUnary(client: Client, path: string, serialize: (req: never) => Buffe
 const SAMPLE_EVERY = 8;
 
 /** The benchmarks' trade: small, alternating BUY and SELL so a long run never drains a portfolio. */
-export function benchTrade(i: number, portfolioId: string, simulateMev: boolean): TradeRequestMessage {
+export function benchTrade(i: number, portfolioId: string, simulateMev: boolean): TradeRequestMessageInput {
   return {
     requestId: randomUUID(),
     action: i % 2 === 0 ? 'TRADE_ACTION_BUY' : 'TRADE_ACTION_SELL',
@@ -90,7 +90,7 @@ export function benchTrade(i: number, portfolioId: string, simulateMev: boolean)
 }
 
 export function tradeCall(client: Client, portfolios: number) {
-  const m = executorMethods().ExecuteTrade;
+  const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade;
   return async (worker: number, i: number): Promise<TradeResultMessage | undefined> => {
     const req = benchTrade(i, `bench-${worker % portfolios}`, true);
     const raw = await rawUnary(client, m.path, m.requestSerialize, req);
@@ -99,7 +99,7 @@ export function tradeCall(client: Client, portfolios: number) {
 }
 
 export const noopCall = (client: Client) => {
-  const m = diagnosticsMethods().Noop;
+  const m = serviceDefinition('paper_trader.v1.Diagnostics').Noop;
   return async (): Promise<undefined> => {
     await rawUnary(client, m.path, m.requestSerialize, { requestId: 'bench' });
     return undefined;

@@ -20,7 +20,7 @@ import { createRedisClient } from '../src/market/build.js';
 import { startJupiterEmulator } from '../src/market/jupiter-emulator.js';
 import { createJupiterSource } from '../src/market/jupiter-source.js';
 import { createJupiterTransport } from '../src/market/jupiter-transport.js';
-import { startLocalRedis } from '../src/market/local-redis.js';
+import { startLocalRedis } from '../test/fakes/local-redis.js';
 import { createRedisPriceLayer } from '../src/market/redis-price-layer.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { silentLogger } from '../src/observability/logger.js';

@@ -32,7 +32,7 @@ import { connect, type ClientHttp2Session, type ClientHttp2Stream, type Incoming
 import { Metadata, status, type Client } from '@grpc/grpc-js';
 import { build } from 'hdr-histogram-js';
 import { createExecutorClient } from '../src/client/index.js';
-import { executorMethods, type TradeRequestMessage } from '../src/client/proto.js';
+import { serviceDefinition, type TradeRequestMessageInput } from '../src/contract/index.js';
 import { benchTrade } from './load.js';
 import { ms, table } from './table.js';
 
@@ -144,11 +144,11 @@ interface Outcome {
 }
 
 /** Sends one ExecuteTrade and reports its outcome once. */
-type Send = (req: TradeRequestMessage, done: (o: Outcome) => void) => void;
+type Send = (req: TradeRequestMessageInput, done: (o: Outcome) => void) => void;
 
 /** Through grpc-js, as a strategy would call (the soak and the warm-up). */
 function grpcSender(client: Client): Send {
-  const m = executorMethods().ExecuteTrade;
+  const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade;
   return (req, done) => {
     client.makeUnaryRequest(m.path, m.requestSerialize, (b: Buffer) => b, req, new Metadata(), { deadline: Date.now() + 30_000 }, (err) => {
       done(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' });
@@ -164,7 +164,7 @@ function grpcSender(client: Client): Send {
  * of that, so the stepped run can offer rates well past capacity. The server sees the same calls.
  */
 function h2Sender(session: ClientHttp2Session): Send {
-  const m = executorMethods().ExecuteTrade;
+  const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade;
   return (req, done) => {
     const body = m.requestSerialize(req);
     const frame = Buffer.allocUnsafe(5 + body.length);
@@ -406,7 +406,7 @@ async function closedLoop(client: Client, count: number, offset: number): Promis
 
 /** One StreamTrades call over bare HTTP/2 that never reads (paused: no window updates). */
 function silentStream(session: ClientHttp2Session, portfolioId: string): { readonly refused: () => boolean; close: () => void } {
-  const m = executorMethods().StreamTrades;
+  const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').StreamTrades;
   const body = m.requestSerialize({ portfolioId });
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);

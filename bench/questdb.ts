@@ -2,8 +2,8 @@
  * What a QuestDB outage costs the trade path: end-to-end ExecuteTrade latency over gRPC with a
  * healthy QuestDB and with QuestDB down for PTE_QDB_OUTAGE_S seconds (default 30) under the same
  * steady closed-loop load, plus the recorder's queue depth, drain time after recovery and the rows
- * QuestDB ends with versus the trades booked. QuestDB is the local receiver (src/store/questdb-
- * receiver.ts): no QuestDB server can be installed here.
+ * QuestDB ends with versus the trades booked. QuestDB is the local receiver
+ * (test/fakes/questdb-receiver.ts): no QuestDB server can be installed here.
  *
  *   npm run build && node dist/bench/questdb.js   (PTE_QDB_OUTAGE_S=30, PTE_QDB_CONCURRENCY=8)
  */
@@ -15,7 +15,7 @@ import { startApp } from '../src/app.js';
 import { createExecutorClient } from '../src/client/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { startQuestDbReceiver } from '../src/store/questdb-receiver.js';
+import { startQuestDbReceiver } from '../test/fakes/questdb-receiver.js';
 import { table } from './table.js';
 
 interface RunResult {

@@ -15,7 +15,12 @@ const overrides = JSON.parse(process.env.PTE_BENCH_CONFIG ?? '{}') as Record<str
 const dataDir = mkdtempSync(join(tmpdir(), 'pte-bench-'));
 // The dashboard only when the parent names a port for it (`run.ts --dashboard`).
 const httpPort = Number(process.env.PTE_BENCH_HTTP_PORT ?? '0');
-const app = await startApp(configSchema.parse({ dataDir, ...overrides, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: httpPort } }), { logger: silentLogger() });
+// Diagnostics on: the benchmark measures the transport alone with its Noop.
+const server = { ...(overrides.server as Record<string, unknown> | undefined), diagnostics: true };
+const app = await startApp(
+  configSchema.parse({ dataDir, ...overrides, server, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: httpPort } }),
+  { logger: silentLogger() },
+);
 process.send?.({ port: app.grpcPort, httpPort: app.httpPort });
 process.on('message', (m) => {
   if (m === 'stop') {

@@ -29,9 +29,9 @@ import { summarizeMetrics } from './observability/health.js';
 import { readFileSync } from 'node:fs';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
-import { describeConf } from './store/questdb-conf.js';
-import { createQuestDbMetrics } from './store/questdb-metrics.js';
-import { createQuestDbRecorder, type QuestDbRecorder } from './store/questdb-recorder.js';
+import { describeConf } from './domain/questdb-conf.js';
+import { createQuestDbMetrics } from './store/questdb/metrics.js';
+import { createQuestDbRecorder, type QuestDbRecorder } from './store/questdb/recorder.js';
 
 export interface RunningApp {
   readonly grpcPort: number;
@@ -92,12 +92,14 @@ export interface BuildOptions {
   readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
   /** Write-behind trade recording (QuestDB). */
   readonly recorder?: TradeRecorder;
+  /** Where JUPITER_API_KEY is read. Default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Builds the executor and its parts from the config, without any network listener. */
 export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metrics, parts: BuildOptions = {}): { executor: MarkingExecutor; market: Market } {
   const tokens = createTokenRegistry();
-  const market = createMarket(config, tokens, {
+  const market = createMarket({ ...config.market, seed: config.seed, apiKey: (parts.env ?? process.env).JUPITER_API_KEY }, tokens, {
     onCacheLookup: (hit) => metrics.sink.countPriceLookup(hit),
     log: logger.child({ component: 'market' }),
     registry: metrics.registry,
@@ -190,6 +192,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     rpcMetrics: metrics.rpc,
     maxMessageBytes: config.grpc.maxMessageBytes,
     streamQueueTrades: config.server.streamQueueTrades,
+    diagnostics: config.server.diagnostics,
     guard: {
       principals,
       maxInFlight: config.server.maxInFlight,
@@ -287,3 +290,12 @@ function httpAccess(guard: CallGuard, principals: readonly Principal[]): HttpAcc
     },
   };
 }
+
+// The `pte` command's other ways in: cli/ reaches store, market, executor and server only through these.
+export { combinedStateHash, portfolioStateHash } from './executor/state-hash.js';
+export type { VerifyReport } from './executor/replay.js';
+export { FAULT_SYNTAX, parseFault, startJupiterEmulator, type Fault } from './market/jupiter-emulator.js';
+export { tradeToWire } from './server/mapping.js';
+export { inputsToJson } from './store/codec.js';
+export { readJournal, type JournalReadReport } from './store/journal-reader.js';
+export { backfillQuestDb, BackfillError } from './store/questdb/backfill.js';

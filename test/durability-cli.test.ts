@@ -10,7 +10,7 @@ import type { LedgerEvent } from '../src/domain/ledger.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { openFileJournal } from '../src/store/file-journal.js';
 import { segmentName } from '../src/store/segment.js';
-import { mixedConfig, mixedEvents } from '../src/store/test-support.js';
+import { mixedConfig, mixedEvents } from './support/store.js';
 
 let dir = '';
 let events: LedgerEvent[] = [];

@@ -20,7 +20,7 @@ import { silentLogger } from '../src/observability/logger.js';
 import { lockIdentity } from '../src/store/dir-lock.js';
 import { fileJournalIo, JournalLockedError, openFileJournal, type FileJournal, type FileJournalOptions, type JournalIo } from '../src/store/file-journal.js';
 import { readJournal } from '../src/store/journal-reader.js';
-import { mixedEvents } from '../src/store/test-support.js';
+import { mixedEvents } from './support/store.js';
 import { buildCli, spawnServe } from './cli-child.js';
 import { trade } from './support.js';
 

@@ -15,7 +15,7 @@ import { createTokenRegistry } from '../src/domain/tokens.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { JournalCorruptError, openFileJournal } from '../src/store/file-journal.js';
 import { segmentName } from '../src/store/segment.js';
-import { mixedEvents } from '../src/store/test-support.js';
+import { bookedAppend, mixedEvents } from './support/store.js';
 import { rejection, startTestServer, trade } from './support.js';
 
 const tokens = createTokenRegistry();
@@ -40,7 +40,8 @@ const serverConfig = (dataDir: string) => configSchema.parse({ dataDir, grpc: { 
 /** A journal in small segments with a snapshot past the first ones. */
 async function journalWithSnapshot(dir: string): Promise<string[]> {
   const { journal } = await openFileJournal({ dir, tokens, segmentBytes: 8_192, snapshotEvery: 30 });
-  for (const e of events) await journal.append(e);
+  const append = bookedAppend(journal);
+  for (const e of events) await append(e);
   await journal.close();
   expect(readdirSync(dir).some((n) => n.startsWith('snapshot-'))).toBe(true);
   return readdirSync(dir)

@@ -23,6 +23,8 @@ const cases: [string, Partial<TradeRequestInput>, number, string][] = [
   ['portfolio id with spaces', { portfolioId: 'my book' }, status.INVALID_ARGUMENT, 'portfolio_id'],
   ['unknown slippage model', { slippageModel: { name: 'magic' } }, status.INVALID_ARGUMENT, 'slippage_model'],
   ['bad model parameter', { slippageModel: { name: 'fixed', params: { bps: 5_000 } } }, status.INVALID_ARGUMENT, 'slippage_model.params.bps'],
+  ['model parameter as a string', { slippageModel: { name: 'fixed', params: { bps: '75' } } }, status.INVALID_ARGUMENT, 'slippage_model.params.bps: must be a number'],
+  ['slippage model present with an empty name', { slippageModel: { name: '' } }, status.INVALID_ARGUMENT, 'slippage_model.name'],
   ['unknown mev protection', { mevProtection: 17 }, status.INVALID_ARGUMENT, 'mev_protection'],
 ];
 for (const amount of ['0', '-1', '1e3', 'NaN', 'Infinity', '0x10', '1_000', '', ' 1', '1.0000000001']) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Metadata, credentials, status, type Client } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorClient, type ExecutorClient } from '../src/client/index.js';
-import { executorMethods } from '../src/client/proto.js';
+import { serviceDefinition } from '../src/contract/index.js';
 import { startJupiterEmulator, type JupiterEmulator } from '../src/market/jupiter-emulator.js';
 import { apiKeyHash } from '../src/server/guards/index.js';
 import { rejection, startTestServer, trade } from './support.js';
@@ -47,6 +47,7 @@ describe('API keys and portfolio isolation', () => {
     process.env.PTE_TEST_KEY_B = KEY_B;
     s = await startTestServer({
       server: {
+        diagnostics: true, // Noop: a call that reaches the guard without trading
         apiKeys: [
           { name: 'alpha', keyHash: `sha256:${apiKeyHash(KEY_A)}`, portfolios: ['a', 'default'] },
           { name: 'beta', keyEnv: 'PTE_TEST_KEY_B', portfolios: ['b'] },
@@ -146,7 +147,7 @@ describe('limits: in-flight bound, deadlines, sizes, malformed bytes', () => {
     emu = await startJupiterEmulator({ faults: ['latency=300'] });
     s = await startTestServer({
       market: { kind: 'jupiter', jupiterUrls: [emu.url], perEndpointRatePerSec: 10_000, priceTtlMs: 0, requestTimeoutMs: 5_000 },
-      server: { maxInFlight: 4, defaultDeadlineMs: 100, maxMetadataBytes: 2_048 },
+      server: { maxInFlight: 4, defaultDeadlineMs: 100, maxMetadataBytes: 2_048, diagnostics: true },
     });
   });
   afterAll(async () => {
@@ -208,7 +209,7 @@ describe('limits: in-flight bound, deadlines, sizes, malformed bytes', () => {
   });
 
   it('refuses a message above the size limit and bytes that are no protobuf, naming the request', async () => {
-    const path = executorMethods().ExecuteTrade.path;
+    const path = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade.path;
     const bad = await rawCall(s.client.grpcClient, path, Buffer.from([0xff, 0xff, 0xff, 0xff]));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.details).toMatch(/^request: not a valid protobuf message/);
@@ -255,7 +256,7 @@ describe('TLS', () => {
         grpc: { host: '127.0.0.1', port: 0 },
         metrics: { host: '127.0.0.1', port: 0 },
         http: { port: 0 },
-        server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } },
+        server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') }, diagnostics: true },
       }),
       { logger: silentLogger() },
     );

@@ -14,7 +14,7 @@ import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toStruct } from '../src/client/index.js';
-import { executorMethods, type TradeRequestMessage } from '../src/client/proto.js';
+import { serviceDefinition, type TradeRequestMessageInput } from '../src/contract/index.js';
 import type { JsonValue } from '../src/domain/request.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { validateTradeRequest } from '../src/domain/validation.js';
@@ -69,9 +69,9 @@ const num = (field: number, n: bigint, bad: boolean, label: string): Part => ({ 
 const absent = (bad: boolean, label: string): Part => ({ wire: undefined, bad, label });
 
 const INVALID_UTF8 = Buffer.from([0x53, 0xc3, 0x28, 0xa0, 0xa1, 0xff, 0x4c]);
-const ExecuteTrade = executorMethods().ExecuteTrade;
+const ExecuteTrade = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade;
 /** Struct-valued fields are encoded by the real serializer: protobuf concatenation merges messages. */
-const partial = (m: Partial<TradeRequestMessage>): Buffer => ExecuteTrade.requestSerialize(m as TradeRequestMessage);
+const partial = (m: TradeRequestMessageInput): Buffer => ExecuteTrade.requestSerialize(m);
 
 const requestId = fc.oneof(
   fc.constant(null).map(() => str(1, randomUUID(), false, 'uuid')),
@@ -287,7 +287,7 @@ describe('hostile input over the wire', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtException', onUnhandled);
-    s = await startTestServer({ journal: { enabled: false }, server: { maxInFlight: 4_096 } });
+    s = await startTestServer({ journal: { enabled: false }, server: { maxInFlight: 4_096, diagnostics: true } });
   });
   afterAll(async () => {
     process.off('unhandledRejection', onUnhandled);

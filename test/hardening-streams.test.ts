@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, constants as http2constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executorMethods } from '../src/client/proto.js';
+import { serviceDefinition } from '../src/contract/index.js';
 import { ERROR_CODE_METADATA_KEY } from '../src/server/index.js';
 import { apiKeyHash } from '../src/server/guards/index.js';
 import { startTestServer, trade } from './support.js';
@@ -48,7 +48,7 @@ interface Opened {
  * updates, so HTTP/2 flow control pushes back on the server, as a reader that hangs would.
  */
 function openStream(session: ClientHttp2Session, portfolioId: string, apiKey?: string): Opened {
-  const m = executorMethods().StreamTrades;
+  const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').StreamTrades;
   const body = m.requestSerialize({ portfolioId });
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);

@@ -86,7 +86,7 @@ describe('retries', () => {
     a.setFaults(['price:500']);
     const e = await failure(c.source.fetchUsdPrices([SOL]));
     expect(e.code).toBe('PRICE_UNAVAILABLE');
-    expect(e.context.attempts).toBe(3);
+    expect(e.context).toMatchObject({ attempts: 3 });
     expect(a.count('price')).toBe(3);
     expect(clock.sleeps).toEqual([75, 150]);
   });
@@ -168,7 +168,7 @@ describe('business errors', () => {
       a.setFaults([`quote:400=${code}`]);
       const e = await failure(c.source.fetchQuote(quote(SOL, USDC)));
       expect(e.code).toBe('NO_ROUTE');
-      expect(e.context.errorCode).toBe(code);
+      expect(e.context).toMatchObject({ errorCode: code });
       expect([a.count(), b.count()]).toEqual([1, 0]);
     });
   }
@@ -228,7 +228,7 @@ describe('failover and the circuit breaker', () => {
     await failure(c.source.fetchUsdPrices([SOL]));
     expect([a.count(), b.count()]).toEqual([3, 3]);
     const e = await failure(c.source.fetchUsdPrices([SOL]));
-    expect(e.context.attempts).toBe(0);
+    expect(e.context).toMatchObject({ attempts: 0 });
     expect(e.message).toContain('circuit open');
     expect([a.count(), b.count()]).toEqual([3, 3]);
   });

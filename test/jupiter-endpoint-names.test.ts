@@ -128,7 +128,7 @@ describe('a URL with a token in its path is never printed', () => {
     const registry = new Registry();
     const { log, text } = captureLog();
     const config = configSchema.parse({ market: { kind: 'jupiter', jupiterUrls: [`${a.url}/${SECRET}`, { url: `${b.url}/${SECRET}`, label: 'backup' }], priceTtlMs: 0, perEndpointRatePerSec: 1_000, backoffBaseMs: 0 } });
-    const market = createMarket(config, tokens, { registry, log });
+    const market = createMarket({ ...config.market, seed: config.seed }, tokens, { registry, log });
     a.setFaults(['price:500']);
     await market.prices.getUsdPrices([SOL]);
     a.clearFaults();

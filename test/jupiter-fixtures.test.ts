@@ -10,7 +10,7 @@ import type { QuoteRequest } from '../src/domain/market.js';
 import { priceTrade } from '../src/domain/pricing.js';
 import { fromNumber, ratio, ratioToString, toDecimalString } from '../src/domain/ratio.js';
 import { createTokenRegistry, mint, type Mint } from '../src/domain/tokens.js';
-import { request as swapRequest } from '../src/domain/test-support.js';
+import { request as swapRequest } from './support/domain.js';
 import { toBps } from '../src/domain/pricing.js';
 import {
   classifyError,

@@ -22,7 +22,7 @@ import { createRedisClient } from '../src/market/build.js';
 import { startJupiterEmulator, type JupiterEmulator } from '../src/market/jupiter-emulator.js';
 import { createJupiterSource } from '../src/market/jupiter-source.js';
 import { createJupiterTransport } from '../src/market/jupiter-transport.js';
-import { startLocalRedis, type LocalRedis } from '../src/market/local-redis.js';
+import { startLocalRedis, type LocalRedis } from './fakes/local-redis.js';
 import { createPriceCache } from '../src/market/price-cache.js';
 import { createRedisPriceLayer } from '../src/market/redis-price-layer.js';
 import { readJournal } from '../src/store/journal-reader.js';

@@ -6,7 +6,7 @@ import { createExecutorClient } from '../src/client/index.js';
 import { run } from '../src/cli/run.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { readJournal } from '../src/store/journal-reader.js';
-import { startQuestDbReceiver, type QuestDbReceiver } from '../src/store/questdb-receiver.js';
+import { startQuestDbReceiver, type QuestDbReceiver } from './fakes/questdb-receiver.js';
 import { startTestServer, trade } from './support.js';
 
 let receiver: QuestDbReceiver | undefined;
@@ -72,7 +72,7 @@ describe('QuestDB recording in the service', () => {
     try {
       for (let i = 0; i < 80; i++) {
         const r = await server.client.executeTrade(trade({ amount: '0.01' }));
-        results.push({ tradeId: r.trade?.tradeId ?? '', status: String(r.trade?.status ?? '') });
+        results.push({ tradeId: r.trade?.tradeId ?? '', status: r.trade?.status ?? '' });
       }
       // Trades and their marks share the queue: a row each.
       const stats = server.app.recorder?.stats();

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../src/domain/trade.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
-import { sampleTrade } from '../src/server/testing/fake-executor.js';
-import { backfillQuestDb, BackfillError } from '../src/store/questdb-backfill.js';
-import { createQuestDbRecorder, type RecorderLog } from '../src/store/questdb-recorder.js';
+import { sampleTrade } from './fakes/fake-executor.js';
+import { backfillQuestDb, BackfillError } from '../src/store/questdb/backfill.js';
+import { createQuestDbRecorder, type RecorderLog } from '../src/store/questdb/recorder.js';
 import { startTestServer, trade as tradeRequest } from './support.js';
 
 const USER = `pte-${randomUUID().slice(0, 8)}`;

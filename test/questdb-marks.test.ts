@@ -9,9 +9,9 @@ import type { RawTradeRequest } from '../src/domain/request.js';
 import { toNumber } from '../src/domain/ratio.js';
 import type { MarkingExecutor } from '../src/executor/executor.js';
 import type { ExecutorMetricsSink, MarkRecord, TradeRecorder } from '../src/executor/ports.js';
-import { testExecutor } from '../src/executor/test-support.js';
-import { startQuestDbReceiver, type IlpRow, type QuestDbReceiver } from '../src/store/questdb-receiver.js';
-import { createQuestDbRecorder, type QuestDbRecorder, type QuestDbRecorderOptions } from '../src/store/questdb-recorder.js';
+import { testExecutor } from './support/executor.js';
+import { startQuestDbReceiver, type IlpRow, type QuestDbReceiver } from './fakes/questdb-receiver.js';
+import { createQuestDbRecorder, type QuestDbRecorder, type QuestDbRecorderOptions } from '../src/store/questdb/recorder.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

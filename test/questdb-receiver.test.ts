@@ -1,6 +1,6 @@
 import { Sender } from '@questdb/nodejs-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startQuestDbReceiver, type QuestDbReceiver } from '../src/store/questdb-receiver.js';
+import { startQuestDbReceiver, type QuestDbReceiver } from './fakes/questdb-receiver.js';
 
 let receiver: QuestDbReceiver | undefined;
 afterEach(async () => {

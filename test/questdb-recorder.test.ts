@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Trade } from '../src/domain/trade.js';
-import { sampleTrade } from '../src/server/testing/fake-executor.js';
-import { createQuestDbMetrics } from '../src/store/questdb-metrics.js';
-import { startQuestDbReceiver, type QuestDbReceiver } from '../src/store/questdb-receiver.js';
-import { createQuestDbRecorder, type QuestDbRecorder, type QuestDbRecorderOptions } from '../src/store/questdb-recorder.js';
+import { sampleTrade } from './fakes/fake-executor.js';
+import { createQuestDbMetrics } from '../src/store/questdb/metrics.js';
+import { startQuestDbReceiver, type QuestDbReceiver } from './fakes/questdb-receiver.js';
+import { createQuestDbRecorder, type QuestDbRecorder, type QuestDbRecorderOptions } from '../src/store/questdb/recorder.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorClient } from '../src/client/index.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { readJournal } from '../src/store/journal-reader.js';
-import { startQuestDbReceiver } from '../src/store/questdb-receiver.js';
+import { startQuestDbReceiver } from './fakes/questdb-receiver.js';
 import { buildCli, spawnServe } from './cli-child.js';
 import { trade } from './support.js';
 

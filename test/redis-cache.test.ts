@@ -10,7 +10,7 @@ import { createRedisClient } from '../src/market/build.js';
 import { startJupiterEmulator, type JupiterEmulator } from '../src/market/jupiter-emulator.js';
 import { createJupiterSource } from '../src/market/jupiter-source.js';
 import { createJupiterTransport } from '../src/market/jupiter-transport.js';
-import { freePort, startLocalRedis, type LocalRedis } from '../src/market/local-redis.js';
+import { freePort, startLocalRedis, type LocalRedis } from './fakes/local-redis.js';
 import { createPriceCache } from '../src/market/price-cache.js';
 import { createRedisPriceLayer, decodePrice, REDIS_KEY_PREFIX } from '../src/market/redis-price-layer.js';
 import { startTestServer, trade } from './support.js';

@@ -3,7 +3,7 @@ import { pipelineOptions } from '../src/app.js';
 import type { LedgerEvent } from '../src/domain/ledger.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
 import { verifyEvents } from '../src/executor/replay.js';
-import { mixedConfig, mixedEvents } from '../src/store/test-support.js';
+import { mixedConfig, mixedEvents } from './support/store.js';
 
 describe('replay --verify', () => {
   it('re-executes every trade of a mixed run bit for bit from its recorded inputs', async () => {

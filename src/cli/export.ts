@@ -10,11 +10,8 @@ import { resolveConfig } from '../config/load.js';
 import { formatAmount } from '../domain/amount.js';
 import { createTokenRegistry } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
-import { tradeToWire } from '../server/mapping.js';
-import { readJournal } from '../store/journal-reader.js';
-import { backfillQuestDb, BackfillError } from '../store/questdb-backfill.js';
-import { describeConf } from '../store/questdb-conf.js';
-import { checkQuestDbConf } from './serve.js';
+import { backfillQuestDb, BackfillError, inputsToJson, readJournal, tradeToWire } from '../app.js';
+import { describeConf } from '../domain/questdb-conf.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
@@ -166,7 +163,7 @@ export function csvRow(seq: number, t: Trade): string {
 }
 
 export function jsonlRow(seq: number, t: Trade): string {
-  return JSON.stringify({ journalSeq: seq, ...tradeToWire(t), inputs: t.inputs });
+  return JSON.stringify({ journalSeq: seq, ...tradeToWire(t), inputs: inputsToJson(t.inputs) });
 }
 
 export interface ExportDeps {
@@ -227,10 +224,9 @@ function streamSink(stream: Writable): { write(line: string): Promise<void>; end
 /** `pte export questdb`: the journal's trades and marks to QuestDB, progress on stderr. */
 async function runQuestDbExport(cmd: ExportCommand, target: { readonly conf: string | undefined; readonly fromSeq: number }, io: CliIo, deps: ExportDeps): Promise<number> {
   const flags = { ...(cmd.dataDir === undefined ? {} : { dataDir: cmd.dataDir }), ...(target.conf === undefined ? {} : { questdb: { conf: target.conf } }) };
-  const { config, origins } = resolveConfig({ file: cmd.configFile, env: io.env, flags });
+  const { config } = resolveConfig({ file: cmd.configFile, env: io.env, flags });
   const conf = config.questdb.conf;
   if (conf === undefined) throw new UsageError('no QuestDB conf: pass --questdb CONF or set QDB_CLIENT_CONF', 'export');
-  checkQuestDbConf(conf, origins);
   const progress = progressReporter(deps.progress, cmd.progress ?? true);
   const addr = describeConf(conf);
   io.err(`pte export: sending trades and marks from journal sequence ${target.fromSeq} in ${config.dataDir} to ${addr}`);

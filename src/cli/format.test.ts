@@ -18,6 +18,7 @@ const portfolio: PortfolioSummaryMessage = {
   feesPaidLamports: '2044280',
   updatedAt: { seconds: '1735689600', nanos: 0 },
   priceSource: 'sim',
+  stateHash: '',
 };
 
 const trade: TradeMessage = {
@@ -48,6 +49,8 @@ const trade: TradeMessage = {
   route: [],
   failureReason: '',
   sequence: '7',
+  metadata: null,
+  landing: null,
 };
 
 const result: TradeResultMessage = {
@@ -65,6 +68,7 @@ const result: TradeResultMessage = {
     cacheHit: true,
     priceFetchAttempts: 1,
     priceSource: 'sim',
+    landingWaitUs: '0',
   },
   warnings: ['fill is 100.0 bps from the expected price, 33 % of the tolerance'],
 };

@@ -198,7 +198,7 @@ export function timingsTable(m: ExecutionMetricsMessage, indent = ''): string {
     ['portfolio', m.portfolioUpdateUs],
     ['journal', m.journalUs],
   ];
-  if (m.landingWaitUs !== undefined && m.landingWaitUs !== '0') cols.splice(2, 0, ['landing wait', m.landingWaitUs]);
+  if (m.landingWaitUs !== '0') cols.splice(2, 0, ['landing wait', m.landingWaitUs]);
   return table(
     cols.map(([k]) => k),
     [cols.map(([, v]) => groupDigits(v))],

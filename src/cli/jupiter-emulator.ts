@@ -6,8 +6,7 @@
  *   pte serve --market jupiter --jupiter-url http://127.0.0.1:8081 --jupiter-url http://127.0.0.1:8082
  *   curl -X PUT http://127.0.0.1:8081/__emulator/faults -d '["500"]'    # kill the first endpoint
  */
-import { FAULT_SYNTAX, parseFault, startJupiterEmulator } from '../market/jupiter-emulator.js';
-import type { Fault } from '../market/jupiter-emulator.js';
+import { FAULT_SYNTAX, parseFault, startJupiterEmulator, type Fault } from '../app.js';
 import { parseCommandArgs, UsageError, wholeNumber } from './args.js';
 import type { CliIo } from './io.js';
 import { processSignals } from './serve.js';

@@ -7,9 +7,7 @@
 import { resolveConfig } from '../config/load.js';
 import { applyEvent, type LedgerEvent, type PortfolioState } from '../domain/ledger.js';
 import { createTokenRegistry } from '../domain/tokens.js';
-import { combinedStateHash, portfolioStateHash } from '../executor/state-hash.js';
-import type { VerifyReport } from '../executor/replay.js';
-import { readJournal, type JournalReadReport } from '../store/journal-reader.js';
+import { combinedStateHash, portfolioStateHash, readJournal, type JournalReadReport, type VerifyReport } from '../app.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { EXIT } from './errors.js';
 import { table } from './format.js';

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createExecutorClient, type ExecutorClient } from '../client/index.js';
 import { createGrpcServer, type GrpcServer } from '../server/grpc-server.js';
-import { createFakeExecutor, REPORT_T0, type FakeExecutor } from '../server/testing/fake-executor.js';
+import { createFakeExecutor, REPORT_T0, type FakeExecutor } from '../../test/fakes/fake-executor.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { parseReportArgs, parseTime, reportJson } from './report.js';

@@ -52,6 +52,7 @@ const summary: PortfolioSummaryMessage = {
   feesPaidLamports: '0',
   updatedAt: null,
   priceSource: '',
+  stateHash: '',
 };
 
 describe('pte: help, version and usage errors', () => {

@@ -1,9 +1,8 @@
 /** `pte serve`: loads the configuration, starts the executor and runs until SIGINT or SIGTERM. */
 import type { ConfigOverrides } from '../config/load.js';
-import { ConfigError, describeConfig, resolveConfig, type ConfigOrigins } from '../config/load.js';
+import { describeConfig, resolveConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { numberOrText } from '../config/sources.js';
-import { assertCredentialsFromEnv, ClientConfError, parseClientConf } from '../store/questdb-conf.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -94,22 +93,6 @@ export function serveBanner(config: Config, ports: { readonly grpcPort: number; 
 /** Time allowed, after the drain, to flush and close the journal and the recorder. */
 const STOP_FLUSH_MS = 5_000;
 
-/**
- * The QuestDB conf must parse, and may hold credentials only when it came from QDB_CLIENT_CONF (a
- * flag shows in the process list, a config file gets committed). Problems never echo the conf.
- */
-export function checkQuestDbConf(conf: string | undefined, origins: ConfigOrigins): void {
-  if (conf === undefined) return;
-  const source = [...origins.values()].find((o) => o.path.join('.') === 'questdb.conf')?.source ?? 'config';
-  try {
-    parseClientConf(conf);
-    assertCredentialsFromEnv(conf, source);
-  } catch (e) {
-    if (e instanceof ClientConfError) throw new ConfigError([{ path: 'questdb.conf', problem: e.message, source }]);
-    throw e;
-  }
-}
-
 export interface ServeDeps {
   /** Resolves with the signal that asked the server to stop. */
   readonly untilSignal: () => Promise<string>;
@@ -133,7 +116,6 @@ export function processSignals(): Promise<string> {
 
 export async function runServe(cmd: ServeCommand, io: CliIo, deps: ServeDeps = { untilSignal: processSignals }): Promise<number> {
   const { config, origins } = resolveConfig({ file: cmd.configFile, env: io.env, flags: cmd.overrides });
-  checkQuestDbConf(config.questdb.conf, origins);
   if (cmd.printConfig) {
     io.out(describeConfig(config, { origins, env: io.env }));
     return 0;

@@ -55,6 +55,7 @@ describe('pte trade: execution pricing', () => {
         route: [],
         failureReason: '',
         sequence: '2',
+        metadata: null,
         landing: {
           pricing: 'EXECUTION_PRICING_LANDING',
           slots: 3,

@@ -152,7 +152,7 @@ describe('config files', () => {
       grpc: { port: 5100 },
       market: { kind: 'jupiter', jupiterUrls: ['https://x.example'] },
       portfolios: { startingBalances: { SOL: '5', USDC: '250.5' }, byId: { alice: { startingBalances: { SOL: '1' } } } },
-      mev: { regime: 'peak', params: { anything: [1, 'two'] } },
+      mev: { regime: 'peak', params: { baseExposure: 0.02, regimeMultiplier: { peak: 5 } } },
     };
     const fromYaml = loadConfig({ file: file('a.yaml', YAML.stringify(body)) });
     const fromYml = loadConfig({ file: file('a.yml', YAML.stringify(body)) });
@@ -160,7 +160,7 @@ describe('config files', () => {
     expect(fromYaml).toEqual(fromJson);
     expect(fromYml).toEqual(fromJson);
     expect(fromJson.portfolios.byId.alice?.startingBalances).toEqual({ SOL: '1' });
-    expect(fromJson.mev.params).toEqual({ anything: [1, 'two'] });
+    expect(fromJson.mev.params).toEqual({ baseExposure: 0.02, regimeMultiplier: { peak: 5 } });
   });
 
   it('accepts an empty file and empty sections as all defaults', () => {
@@ -295,10 +295,9 @@ describe('describeConfig', () => {
         PTE_JUPITER_URLS: 'https://api.jup.ag?api-key=sk-live-123&x=1',
         QDB_CLIENT_CONF: 'https::addr=db:9000;username=admin;password=hunter3;;pw9;token=tok-abc;',
       },
-      flags: { mev: { params: { apiKey: 'mev-secret' } } },
     });
     const text = describeConfig(c, { env: { JUPITER_API_KEY: 'jup-secret' } });
-    for (const secret of ['hunter2', 'sk-live-123', 'hunter3', 'pw9', 'tok-abc', 'mev-secret', 'jup-secret']) {
+    for (const secret of ['hunter2', 'sk-live-123', 'hunter3', 'pw9', 'tok-abc', 'jup-secret']) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('redis://user:<redacted>@redis.example:6379/0');

@@ -8,8 +8,8 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
-import { slippageIssues } from './slippage.js';
-import { ENV_BINDINGS, FLAG_BINDINGS, numberOrText, type ConfigPath } from './sources.js';
+import { settingsIssues } from './settings.js';
+import { booleanOrText, ENV_BINDINGS, FLAG_BINDINGS, numberOrText, type ConfigPath } from './sources.js';
 
 export { describeConfig, type DescribeOptions } from './describe.js';
 
@@ -83,8 +83,8 @@ export function resolveConfig(options: LoadConfigOptions = {}): ResolvedConfig {
 
   const parsed = configSchema.safeParse(merged, { reportInput: true, error: problemFor });
   if (!parsed.success) throw new ConfigError(toIssues(parsed.error.issues, origins));
-  const slippage = slippageIssues(parsed.data, (path) => sourceOf(path, origins));
-  if (slippage.length > 0) throw new ConfigError(slippage);
+  const settings = settingsIssues(parsed.data, (path) => sourceOf(path, origins));
+  if (settings.length > 0) throw new ConfigError(settings);
   return { config: parsed.data, origins };
 }
 
@@ -140,12 +140,14 @@ function envLayer(env: NodeJS.ProcessEnv): { data: Record<string, unknown>; sour
     const value =
       b.kind === 'number'
         ? numberOrText(raw)
-        : b.kind === 'list'
-          ? raw
-              .split(',')
-              .map((s) => s.trim())
-              .filter((s) => s !== '')
-          : raw.trim();
+        : b.kind === 'boolean'
+          ? booleanOrText(raw)
+          : b.kind === 'list'
+            ? raw
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s !== '')
+            : raw.trim();
     data = mergeLayer(data, setIn(b.path, value), []);
   }
   return {

@@ -204,6 +204,11 @@ export const configSchema = z.strictObject({
         )
         .default([])
         .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, { error: 'key names must be unique' }),
+      /**
+       * Also serve paper_trader.v1.Diagnostics, whose Noop measures the transport's own cost (the
+       * benchmark turns it on). Off by default: it is no part of the trading contract.
+       */
+      diagnostics: z.boolean().default(false),
       /** Serve TLS on the gRPC port (PEM files). */
       tls: z
         .strictObject({
@@ -337,7 +342,7 @@ export const configSchema = z.strictObject({
   mev: z
     .strictObject({
       regime: z.enum(MEV_REGIMES).default('current'),
-      // Validated by the MEV module, which owns its parameter names.
+      // Validated in the same pass by the MEV module, which owns its parameter names (config/settings.ts).
       params: z.record(z.string(), z.unknown()).default({}),
     })
     .prefault({}),

@@ -10,7 +10,7 @@ export type ConfigPath = readonly (string | number)[];
 export interface EnvBinding {
   readonly name: string;
   readonly path: ConfigPath;
-  readonly kind: 'string' | 'number' | 'list';
+  readonly kind: 'string' | 'number' | 'list' | 'boolean';
   readonly description: string;
 }
 
@@ -41,6 +41,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_MAX_EVENT_LOOP_DELAY_MS', path: ['server', 'maxEventLoopDelayMs'], kind: 'number', description: 'event-loop delay before trades get RESOURCE_EXHAUSTED (0 = off)' },
   { name: 'PTE_DEFAULT_DEADLINE_MS', path: ['server', 'defaultDeadlineMs'], kind: 'number', description: 'deadline of calls that send none' },
   { name: 'PTE_SHUTDOWN_GRACE_MS', path: ['server', 'shutdownGraceMs'], kind: 'number', description: 'how long in-flight calls may finish on SIGTERM' },
+  { name: 'PTE_DIAGNOSTICS', path: ['server', 'diagnostics'], kind: 'boolean', description: 'serve the Diagnostics no-op service (true or false)' },
   { name: 'PTE_EXECUTION_PRICING', path: ['execution', 'pricing'], kind: 'string', description: 'immediate or landing (priced when the transaction would land)' },
   { name: 'QDB_CLIENT_CONF', path: ['questdb', 'conf'], kind: 'string', description: 'QuestDB client configuration string' },
 ];
@@ -65,6 +66,12 @@ export const FLAG_BINDINGS: readonly { readonly flag: string; readonly path: Con
   { flag: '--log-level', path: ['logLevel'] },
   { flag: '--questdb', path: ['questdb', 'conf'] },
 ];
+
+/** "true"/"false" (any case) -> a boolean; anything else is kept so validation can show it as given. */
+export function booleanOrText(text: string): boolean | string {
+  const t = text.trim().toLowerCase();
+  return t === 'true' ? true : t === 'false' ? false : text;
+}
 
 /** "8080" -> 8080 for numeric settings; anything else is kept so validation can show it as given. */
 export function numberOrText(text: string): number | string {

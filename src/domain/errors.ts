@@ -52,7 +52,10 @@ export const ERROR_CODES = {
   },
   MALFORMED_REQUEST: { status: GrpcStatus.INVALID_ARGUMENT, summary: 'the request bytes are not a valid protobuf message of the method' },
   SHUTTING_DOWN: { status: GrpcStatus.UNAVAILABLE, summary: 'the server is draining; retry on another instance' },
-  DEADLINE_EXCEEDED: { status: GrpcStatus.DEADLINE_EXCEEDED, summary: 'the deadline passed before the trade was booked' },
+  DEADLINE_EXCEEDED: {
+    status: GrpcStatus.DEADLINE_EXCEEDED,
+    summary: 'the deadline passed (or the call was cancelled) before the answer; a trade whose journal write was under way is still booked: retry with the same request_id to get its result',
+  },
   REPORT_UNAVAILABLE: {
     status: GrpcStatus.FAILED_PRECONDITION,
     summary: 'no report can be made for the range: the portfolio has no mark in it, or its marks and trades disagree there (e.g. a reset inside the range)',
@@ -62,21 +65,60 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Typed context per code, so callers can read e.g. the offending field without parsing messages. */
-export interface ErrorContext {
-  readonly field?: string;
-  readonly [key: string]: unknown;
+/**
+ * What every context may carry: the request field at fault, sent to clients in the pte-error-field
+ * trailer (and the JSON API's `field`), so a caller never parses messages to learn it.
+ */
+interface BaseContext {
+  readonly field?: string | undefined;
 }
 
-export class ExecutorError extends Error {
-  override readonly name = 'ExecutorError';
-  readonly code: ErrorCode;
-  readonly context: ErrorContext;
+/** The typed context of each code: `isExecutorError(e, CODE)` narrows `e.context` to its entry. */
+export interface ErrorContexts {
+  INVALID_ARGUMENT: BaseContext & { readonly field: string };
+  TOKEN_NOT_FOUND: BaseContext & { readonly field: string };
+  PORTFOLIO_NOT_FOUND: BaseContext & { readonly field: 'portfolio_id' };
+  PORTFOLIO_LIMIT: BaseContext & { readonly field: 'portfolio_id' };
+  /** The symbol of the token the portfolio is short of. */
+  INSUFFICIENT_BALANCE: BaseContext & { readonly token: string };
+  PRICE_IMPACT_TOO_HIGH: BaseContext & { readonly field: 'max_price_impact_bps'; readonly priceImpactBps: number };
+  /** Upstream attempts made and the upstream's error code, or the simulated market's pair. */
+  NO_ROUTE: BaseContext & { readonly attempts?: number; readonly errorCode?: string | undefined; readonly inputMint?: string; readonly outputMint?: string };
+  /** Upstream attempts made, each endpoint's reason for not answering, or the mint without a price. */
+  PRICE_UNAVAILABLE: BaseContext & { readonly attempts?: number; readonly failures?: readonly string[]; readonly mint?: string };
+  DUPLICATE_REQUEST: BaseContext & { readonly field: 'request_id' };
+  JOURNAL_UNAVAILABLE: BaseContext;
+  OVERLOADED: BaseContext;
+  UNAUTHENTICATED: BaseContext;
+  PERMISSION_DENIED: BaseContext;
+  RATE_LIMITED: BaseContext;
+  METADATA_TOO_LARGE: BaseContext;
+  TOO_MANY_STREAMS: BaseContext;
+  STREAM_TOO_SLOW: BaseContext;
+  MALFORMED_REQUEST: BaseContext;
+  SHUTTING_DOWN: BaseContext;
+  DEADLINE_EXCEEDED: BaseContext;
+  REPORT_UNAVAILABLE: BaseContext & { readonly field: string };
+  INTERNAL: BaseContext;
+}
 
-  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: ErrorOptions) {
+/** The context of code C; of any code when C is the whole union (then only `field` is common to all). */
+export type ErrorContext<C extends ErrorCode = ErrorCode> = ErrorContexts[C];
+
+/** The constructor's arguments after the message: the context is required where its code has required keys. */
+type ContextArgs<C extends ErrorCode> = Partial<ErrorContext<C>> extends ErrorContext<C>
+  ? [context?: ErrorContext<C>, options?: ErrorOptions]
+  : [context: ErrorContext<C>, options?: ErrorOptions];
+
+export class ExecutorError<C extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = 'ExecutorError';
+  readonly code: C;
+  readonly context: ErrorContext<C>;
+
+  constructor(code: C, message: string, ...[context, options]: ContextArgs<C>) {
     super(message, options);
     this.code = code;
-    this.context = context;
+    this.context = context ?? ({} as ErrorContext<C>);
   }
 
   get status(): GrpcStatusCode {
@@ -85,14 +127,14 @@ export class ExecutorError extends Error {
 
   /** Normalises anything thrown into an ExecutorError; unknown failures become INTERNAL. */
   static from(cause: unknown): ExecutorError {
-    if (cause instanceof ExecutorError) return cause;
+    if (cause instanceof ExecutorError) return cause as ExecutorError;
     const message = cause instanceof Error ? cause.message : String(cause);
     return new ExecutorError('INTERNAL', `internal error: ${message}`, {}, { cause });
   }
 }
 
-/** Narrows `e` to an ExecutorError, optionally of one code. */
-export function isExecutorError(e: unknown, code?: ErrorCode): e is ExecutorError {
+/** Narrows `e` to an ExecutorError, and with a code to that code's error and typed context. */
+export function isExecutorError<C extends ErrorCode = ErrorCode>(e: unknown, code?: C): e is ExecutorError<C> {
   return e instanceof ExecutorError && (code === undefined || e.code === code);
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fillTrade, priceTrade, toBps } from './pricing.js';
 import { cmp, div, fromBps, fromDecimalString, mul, ONE, ratio, sub, toDecimalString } from './ratio.js';
-import { JUP, request, routeQuote, SOL, USDC, usd } from './test-support.js';
+import { JUP, request, routeQuote, SOL, USDC, usd } from '../../test/support/domain.js';
 
 // Fixture prices of the Jupiter Price v3 sample: SOL 147.48 USD, USDC 0.9999 USD.
 // Expected price = 147.48 / 0.9999 = 491600/3333 USDC per SOL. Slippage 100 bps.

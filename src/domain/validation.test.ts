@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isExecutorError, type ErrorCode } from './errors.js';
 import type { RawTradeRequest } from './request.js';
-import { registry, SOL } from './test-support.js';
+import { registry, SOL } from '../../test/support/domain.js';
 import { requestFingerprint, validateTradeRequest } from './validation.js';
 
 const valid: RawTradeRequest = {
@@ -50,6 +50,8 @@ describe('validateTradeRequest', () => {
     [{ portfolioId: 'a b' }, 'portfolio_id'],
     [{ portfolioId: 'x'.repeat(65) }, 'portfolio_id'],
     [{ mevProtection: 9 }, 'mev_protection'],
+    [{ slippageModel: { name: '', params: {} } }, 'slippage_model.name'],
+    [{ slippageModel: { name: '', params: { bps: 75 } } }, 'slippage_model.name'],
   ])('rejects %j as INVALID_ARGUMENT naming %s', (patch, field) => {
     const r = rejection(patch);
     expect(r.code).toBe('INVALID_ARGUMENT');
@@ -62,6 +64,11 @@ describe('validateTradeRequest', () => {
     expect(validateTradeRequest({ ...valid, slippageToleranceBps: 4_999 }, registry).slippageToleranceBps).toBe(4_999);
     expect(validateTradeRequest({ ...valid, maxPriceImpactBps: 10_000 }, registry).maxPriceImpactBps).toBe(10_000);
     expect(validateTradeRequest({ ...valid, amount: '1.000000001' }, registry).amount).toBe(1_000_000_001n);
+  });
+
+  it('slippage_model absent is the server default; present, it is kept for the pipeline', () => {
+    expect(validateTradeRequest(valid, registry).slippageModel).toBeUndefined();
+    expect(validateTradeRequest({ ...valid, slippageModel: { name: 'fixed', params: { bps: 75 } } }, registry).slippageModel).toEqual({ name: 'fixed', params: { bps: 75 } });
   });
 
   it('an unknown token is NOT_FOUND naming the field', () => {

@@ -109,13 +109,10 @@ function validateExecutionPricing(v: RawTradeRequest['executionPricing']): Execu
   throw invalidArgument('execution_pricing', 'must be IMMEDIATE or LANDING');
 }
 
+/** slippage_model absent is the server's default model; present, it must name a model. */
 function validateModelSpec(spec: SlippageModelSpec | undefined): SlippageModelSpec | undefined {
-  if (spec === undefined || spec.name === '') {
-    if (spec !== undefined && Object.keys(spec.params).length > 0) {
-      throw invalidArgument('slippage_model.name', 'must be set when params are given');
-    }
-    return undefined;
-  }
+  if (spec === undefined) return undefined;
+  if (spec.name === '') throw invalidArgument('slippage_model.name', "must name a model (omit slippage_model for the server's default)");
   if (spec.name.length > 32) throw invalidArgument('slippage_model.name', 'longer than 32 characters');
   return spec;
 }

@@ -6,7 +6,7 @@ import { crpsEnsemble, DEFAULT_FIT, errorSamples, fitEmpirical, randomizedPit, s
 import { scoreAt, splitTrades } from './evaluate.js';
 import { buildHistory } from './history.js';
 import { loadTrades } from './load.js';
-import { testOptions } from './test-support.js';
+import { testOptions } from '../../test/support/fidelity.js';
 
 describe('distribution scores', () => {
   it('randomized PIT spreads an atom over its probability mass and is exact on a rising segment', () => {

@@ -7,7 +7,7 @@ import { buildHistory, endOfSlot } from './history.js';
 import { loadTrades, TradeFileError } from './load.js';
 import { predictBaseline, predictFill } from './predict.js';
 import { errorBps, withinBps } from './score.js';
-import { testOptions } from './test-support.js';
+import { testOptions } from '../../test/support/fidelity.js';
 import { cpOut, poolOutput, type ObservedTrade, type PoolState } from './trades.js';
 
 /** The value, failing the test when it is missing. */

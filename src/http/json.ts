@@ -14,10 +14,10 @@ import type { Mark } from '../report/marks.js';
 import { formatUsd } from '../report/usd.js';
 import type { PortfolioReport } from '../report/report.js';
 import { toDecimalString } from '../domain/ratio.js';
-import type { ExecutionPricingName, MevProtectionName, TradeActionName, TradeRequestMessage } from '../client/proto.js';
-import { fromStruct, toStruct, type JsonObject } from '../client/struct.js';
+import type { ExecutionPricingMessage, MevProtectionMessage, TradeActionMessage, TradeRequestMessage } from '../contract/index.js';
+import { fromStruct, toStruct, type JsonObject } from '../contract/index.js';
 // The contract's wire mapping lives with the gRPC service; the HTTP API must give the same figures.
-import { portfolioToWire, tradePageToWire, tradeResultToWire, tradeToWire } from '../server/mapping.js';
+import { portfolioToWire, tradePageToWire, tradeResultToWire, tradeToWire, type DecodedTradeRequest } from '../server/mapping.js';
 import { reportToWire } from '../server/report-mapping.js';
 
 export type Json = JsonValue;
@@ -147,14 +147,14 @@ function jsonObject(v: unknown, field: string): JsonObject {
  * naming the field; everything else (a UUID, a positive amount, known tokens, the bounds) is left to the
  * executor's validation, exactly as for a gRPC call.
  */
-export function tradeRequestFromJson(body: unknown): TradeRequestMessage {
+export function tradeRequestFromJson(body: unknown): DecodedTradeRequest {
   if (!isObject(body)) throw invalidArgument('body', 'must be a JSON object (a TradeRequest)');
   const byName = new Map<string, (typeof TRADE_REQUEST_FIELDS)[number]>();
   for (const f of TRADE_REQUEST_FIELDS) {
     byName.set(f[0], f);
     byName.set(f[1], f);
   }
-  const m: TradeRequestMessage = {
+  const m: DecodedTradeRequest = {
     requestId: '',
     action: 'TRADE_ACTION_UNSPECIFIED',
     baseToken: '',
@@ -208,13 +208,13 @@ export function tradeRequestFromJson(body: unknown): TradeRequestMessage {
         break;
       }
       case 'action':
-        m.action = enumValue(v, proto, ENUMS.action) as TradeActionName | number;
+        m.action = enumValue(v, proto, ENUMS.action) as TradeActionMessage | number;
         break;
       case 'mevProtection':
-        m.mevProtection = enumValue(v, proto, ENUMS.mevProtection) as MevProtectionName | number;
+        m.mevProtection = enumValue(v, proto, ENUMS.mevProtection) as MevProtectionMessage | number;
         break;
       case 'executionPricing':
-        m.executionPricing = enumValue(v, proto, ENUMS.executionPricing) as ExecutionPricingName | number;
+        m.executionPricing = enumValue(v, proto, ENUMS.executionPricing) as ExecutionPricingMessage | number;
         break;
     }
   }

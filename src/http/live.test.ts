@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Trade } from '../domain/trade.js';
 import type { Mark } from '../report/marks.js';
-import { sampleTrade } from '../server/testing/fake-executor.js';
+import { sampleTrade } from '../../test/fakes/fake-executor.js';
 import { createLiveHub, type LiveSink } from './live.js';
 
 function fakeStreams() {

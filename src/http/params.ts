@@ -5,7 +5,7 @@
  */
 import { invalidArgument } from '../domain/errors.js';
 import { validatePortfolioId } from '../domain/validation.js';
-import type { GetReportRequestMessage, TimestampMessage } from '../client/proto.js';
+import type { GetReportRequestMessage, TimestampMessage } from '../contract/index.js';
 
 export type Query = Readonly<Record<string, unknown>>;
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { ExecutorError, invalidArgument } from '../domain/errors.js';
+import { ExecutorError, invalidArgument, isExecutorError } from '../domain/errors.js';
 import type { Executor } from '../executor/types.js';
 import { reportQueryFromWire } from '../server/report-mapping.js';
 import { tradeRequestFromWire } from '../server/mapping.js';
@@ -105,7 +105,7 @@ function credentials(req: FastifyRequest): HttpCredentials {
 
 /** The report request's problems name the query parameter (maxPoints) rather than the proto field (max_points). */
 function asQueryError(e: unknown): unknown {
-  if (!(e instanceof ExecutorError) || e.code !== 'INVALID_ARGUMENT') return e;
+  if (!isExecutorError(e, 'INVALID_ARGUMENT')) return e;
   const field = e.context.field;
   const name = typeof field === 'string' ? QUERY_NAME[field] : undefined;
   if (name === undefined || typeof field !== 'string') return e;
@@ -248,7 +248,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         // The caller hanging up abandons work not yet booked, as a cancelled gRPC call does.
         const abort = new AbortController();
         const onClose = (): void => {
-          if (!reply.raw.writableFinished) abort.abort(new ExecutorError('DEADLINE_EXCEEDED', 'the client closed the connection before the trade was booked'));
+          if (!reply.raw.writableFinished) abort.abort(new ExecutorError('DEADLINE_EXCEEDED', 'the client closed the connection before the answer; the trade may still be booked: retry with the same request_id'));
         };
         reply.raw.once('close', onClose);
         try {

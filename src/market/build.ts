@@ -1,10 +1,9 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config/schema.js';
 import type { Mint, TokenRegistry } from '../domain/tokens.js';
 import type { Log, PriceProvider, PriceSource } from '../executor/ports.js';
 import { createJupiterSource } from './jupiter-source.js';
-import { createJupiterTransport } from './jupiter-transport.js';
+import { createJupiterTransport, type JupiterEndpointSpec } from './jupiter-transport.js';
 import { createMarketMetrics } from './market-metrics.js';
 import type { MarketMetrics } from './market-metrics.js';
 import { createPriceCache } from './price-cache.js';
@@ -15,6 +14,33 @@ import { createSimulatedMarket } from './sim-market.js';
 import { createUpstreamBatcher } from './upstream-batcher.js';
 import type { UpstreamBatcher } from './upstream-batcher.js';
 
+/**
+ * The market's settings as plain values. The composition root passes them (config.market, the
+ * seed, the API key it read from the environment), so this folder reads neither config nor env.
+ */
+export interface MarketSettings {
+  readonly kind: 'sim' | 'jupiter';
+  /** Seed of the simulated market's walk. */
+  readonly seed: bigint;
+  readonly jupiterUrls: readonly (string | JupiterEndpointSpec)[];
+  /** Jupiter's API key (sent as x-api-key); undefined = keyless. */
+  readonly apiKey?: string | undefined;
+  readonly redisUrl?: string | undefined;
+  readonly priceTtlMs: number;
+  readonly l1TtlMs?: number | undefined;
+  readonly requestTimeoutMs: number;
+  readonly perEndpointRatePerSec: number;
+  readonly maxAttemptsPerEndpoint: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly maxRateLimitWaitMs: number;
+  readonly breakerFailureThreshold: number;
+  readonly breakerOpenMs: number;
+  readonly maxDeviationBps: number;
+  readonly lastGoodMaxAgeMs: number;
+  readonly redisTimeoutMs: number;
+}
+
 export interface MarketHooks {
   /** Called once per mint looked up in the in-process cache. */
   readonly onCacheLookup?: (hit: boolean) => void;
@@ -24,8 +50,6 @@ export interface MarketHooks {
   readonly registry?: Registry;
   /** A side path (the Redis cache) failed without failing the lookup. */
   readonly onSideFailure?: (component: string) => void;
-  /** Where JUPITER_API_KEY is read. Default process.env. */
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface MarketStats {
@@ -43,21 +67,19 @@ export interface Market {
 }
 
 /** The in-process lifetime: the configured one with Redis behind it, else the one price lifetime. */
-export function l1TtlMs(config: Config): number {
-  const m = config.market;
+export function l1TtlMs(m: MarketSettings): number {
   if (m.redisUrl === undefined) return m.priceTtlMs;
   return m.l1TtlMs ?? Math.min(500, m.priceTtlMs);
 }
 
-function source(config: Config, tokens: TokenRegistry, hooks: MarketHooks, metrics: MarketMetrics | undefined): PriceSource | UpstreamBatcher {
-  const m = config.market;
+function source(m: MarketSettings, tokens: TokenRegistry, hooks: MarketHooks, metrics: MarketMetrics | undefined): PriceSource | UpstreamBatcher {
   switch (m.kind) {
     case 'sim':
-      return createSimulatedMarket({ tokens, seed: config.seed });
+      return createSimulatedMarket({ tokens, seed: m.seed });
     case 'jupiter': {
       const transport = createJupiterTransport({
         baseUrls: m.jupiterUrls,
-        apiKey: (hooks.env ?? process.env).JUPITER_API_KEY,
+        apiKey: m.apiKey,
         timeoutMs: m.requestTimeoutMs,
         maxAttemptsPerEndpoint: m.maxAttemptsPerEndpoint,
         backoffBaseMs: m.backoffBaseMs,
@@ -89,19 +111,19 @@ function source(config: Config, tokens: TokenRegistry, hooks: MarketHooks, metri
  * Price discovery as configured (DESIGN.md step 3): the source (simulated market or Jupiter with
  * failover), behind Redis when a URL is set, behind the in-process cache.
  */
-export function createMarket(config: Config, tokens: TokenRegistry, hooks: MarketHooks = {}): Market {
+export function createMarket(settings: MarketSettings, tokens: TokenRegistry, hooks: MarketHooks = {}): Market {
   const metrics = hooks.registry ? createMarketMetrics(hooks.registry) : undefined;
-  const base = source(config, tokens, hooks, metrics);
+  const base = source(settings, tokens, hooks, metrics);
   const batcher = 'touch' in base ? base : undefined;
   let upstream: PriceSource = base;
   let redis: Redis | undefined;
   let l2: RedisPriceLayer | undefined;
-  const url = config.market.redisUrl;
+  const url = settings.redisUrl;
   if (url !== undefined) {
-    redis = createRedisClient(url, config.market.redisTimeoutMs, hooks.log);
+    redis = createRedisClient(url, settings.redisTimeoutMs, hooks.log);
     upstream = l2 = createRedisPriceLayer(upstream, {
       redis,
-      ttlMs: config.market.priceTtlMs,
+      ttlMs: settings.priceTtlMs,
       log: hooks.log,
       onLookup: (hit) => metrics?.sharedCacheLookup(hit),
       onFailure: (operation) => {
@@ -111,7 +133,7 @@ export function createMarket(config: Config, tokens: TokenRegistry, hooks: Marke
     });
   }
   const prices = createPriceCache(upstream, {
-    ttlMs: l1TtlMs(config),
+    ttlMs: l1TtlMs(settings),
     ...(hooks.onCacheLookup ? { onLookup: hooks.onCacheLookup } : {}),
     ...(batcher ? { onRequest: (mints: readonly Mint[]) => batcher.touch(mints) } : {}),
   });

@@ -8,7 +8,7 @@
  * Each UsdPrice and RouteQuote names the endpoint that produced it by its name, never its URL:
  * "jupiter:https://api.jup.ag", "jupiter:my-label".
  */
-import { ExecutorError } from '../domain/errors.js';
+import { ExecutorError, isExecutorError } from '../domain/errors.js';
 import type { QuoteRequest, RouteQuote, UsdPrice } from '../domain/market.js';
 import { mul, ratio, sub, toDecimalString } from '../domain/ratio.js';
 import type { Ratio } from '../domain/ratio.js';
@@ -58,6 +58,12 @@ interface LastGood {
 }
 
 export const jupiterSourceLabel = (endpoint: string): string => `${JUPITER_SOURCE_NAME}:${endpoint}`;
+
+/** Upstream attempts a failed lookup made, as its error reports them (0 when it reports none). */
+function upstreamAttempts(e: unknown): number {
+  if (isExecutorError(e, 'PRICE_UNAVAILABLE') || isExecutorError(e, 'NO_ROUTE')) return e.context.attempts ?? 0;
+  return 0;
+}
 
 export function createJupiterSource(options: JupiterSourceOptions): MeteredPriceSource {
   const { transport, log } = options;
@@ -162,7 +168,7 @@ export function createJupiterSource(options: JupiterSourceOptions): MeteredPrice
           r = await transport.getJudged(PRICE_PATH, { ids: mints.join(',') }, (body, endpoint) => parsePriceV3(body, mints, jupiterSourceLabel(endpoint), clock.now()), next);
         } catch (e) {
           failure = e;
-          if (e instanceof ExecutorError && typeof e.context.attempts === 'number') attempts += e.context.attempts;
+          attempts += upstreamAttempts(e);
           break;
         }
         attempts += r.attempts;
@@ -203,7 +209,7 @@ export function createJupiterSource(options: JupiterSourceOptions): MeteredPrice
         for (const [m, p] of s.value.prices) prices.set(m, p);
       } else {
         firstError ??= s.reason instanceof Error ? s.reason : new Error(String(s.reason));
-        if (s.reason instanceof ExecutorError && typeof s.reason.context.attempts === 'number') attempts += s.reason.context.attempts;
+        attempts += upstreamAttempts(s.reason);
       }
     }
     // Partial answers are kept (the unanswered mints are simply unpriced); only a total failure throws.

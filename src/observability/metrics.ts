@@ -1,21 +1,22 @@
 /**
  * Prometheus metrics on an own registry (never prom-client's global one, so two instances in one
- * process, as in tests, do not collide). The executor sees only the ExecutorMetricsSink port; the
- * transport gets an RpcMetricsSink; later modules add gauges to `registry` themselves.
+ * process, as in tests, do not collide). The executor sees only its ExecutorMetricsSink port (which
+ * `sink` satisfies), the journal its JournalMetricsSink (which `journal` satisfies); the transport gets
+ * an RpcMetricsSink; later modules add gauges to `registry` themselves. This module imports none of
+ * them: the composition root hands each part the sink it needs, and the compiler checks the shapes there.
  *
  * Hot path: labelled children are resolved once and cached, so an observation is a map lookup and
  * an add, with no label hashing per call.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ExecutorMetricsSink, Stage } from '../executor/ports.js';
-import type { JournalMetricsSink } from '../store/file-journal.js';
 
 /** 10 us to 1 s: the pipeline's stages span cache hits (microseconds) to upstream fetches. */
 export const STAGE_BUCKETS_SECONDS: readonly number[] = [
   0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 ];
 
-const STAGES: readonly Stage[] = ['validation', 'landing_wait', 'price_lookup', 'slippage', 'mev', 'portfolio_update', 'journal', 'total'];
+/** The pipeline's stages (the executor's Stage), labelled up front; any other stage is labelled on first use. */
+const STAGES: readonly string[] = ['validation', 'landing_wait', 'price_lookup', 'slippage', 'mev', 'portfolio_update', 'journal', 'total'];
 
 /** What the gRPC transport reports: one observation per finished call. */
 export interface RpcMetricsSink {
@@ -30,12 +31,28 @@ export interface GuardMetricsSink {
   setInFlightSource(read: () => number): void;
 }
 
+/** What the executor reports: stage durations, trades, errors, price lookups, side-path failures. */
+export interface TradeMetricsSink {
+  observeStage(stage: string, seconds: number): void;
+  countTrade(action: string, status: string): void;
+  countError(code: string): void;
+  countPriceLookup(hit: boolean): void;
+  countSideFailure(component: string): void;
+}
+
+/** What the durable journal reports: one group commit (fdatasync duration and size), failures, snapshots. */
+export interface JournalSyncMetricsSink {
+  observeSync(seconds: number, groupSize: number): void;
+  countFailure(): void;
+  countSnapshot(ok: boolean): void;
+}
+
 export interface Metrics {
   readonly registry: Registry;
-  readonly sink: ExecutorMetricsSink;
+  readonly sink: TradeMetricsSink;
   readonly rpc: RpcMetricsSink;
   /** The durable journal: fsync latency, group size, failures, snapshots. */
-  readonly journal: JournalMetricsSink;
+  readonly journal: JournalSyncMetricsSink;
   readonly guard: GuardMetricsSink;
 }
 
@@ -134,7 +151,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const snapshotOk = journalSnapshots.labels('ok');
   const snapshotFailed = journalSnapshots.labels('failed');
-  const journal: JournalMetricsSink = {
+  const journal: JournalSyncMetricsSink = {
     observeSync(seconds, groupSize) {
       journalSync.observe(seconds);
       journalGroup.observe(groupSize);
@@ -186,7 +203,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return rpcHistogram.labels(method, code);
   });
 
-  const sink: ExecutorMetricsSink = {
+  const sink: TradeMetricsSink = {
     observeStage(stage, seconds) {
       (stageChild.get(stage) ?? stageHistogram.labels(stage)).observe(seconds);
     },

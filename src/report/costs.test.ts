@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { add, cmp, fromDecimalString as d, ratio, ZERO, type Ratio } from '../domain/ratio.js';
 import type { TradeAction, TradeStatus } from '../domain/request.js';
 import { COST_COMPONENTS, sumCosts, tradeCosts } from './costs.js';
-import { JUP, makeTrade, SOL, USDC, type TradeSpec } from './test-support.js';
+import { JUP, makeTrade, SOL, USDC, type TradeSpec } from '../../test/support/report.js';
 
 const FRICTIONLESS = { signatureLamports: 0n, rentLamports: 0n, chargeRent: false };
 

@@ -1,4 +1,4 @@
-import { add, div, fromNumber, max, min, mul, ratio, ratioFromString, sub, ZERO, type Ratio } from '../domain/ratio.js';
+import { add, div, fromNumber, max, min, mul, ratio, sub, ZERO, type Ratio } from '../domain/ratio.js';
 import type { Trade } from '../domain/trade.js';
 import { solFromLamports, wholeTokens } from './usd.js';
 
@@ -79,7 +79,7 @@ const fractionOfBps = (bps: number): Ratio => mul(fromNumber(Number.isFinite(bps
 export function priceGap(t: Trade): { readonly gapUsd: Ratio; readonly notionalUsd: Ratio } {
   const baseUnits = t.input.mint === t.base.mint ? t.inputAmount : t.outputAmount;
   const base = wholeTokens(baseUnits, t.base);
-  const quoteUsd = ratioFromString(t.inputs.quoteUsd);
+  const quoteUsd = t.inputs.quoteUsd;
   const acquiresBase = t.output.mint === t.base.mint;
   const perBase = acquiresBase ? sub(t.executedPrice, t.expectedPrice) : sub(t.expectedPrice, t.executedPrice);
   const notionalPrice = t.action === 'SWAP' && acquiresBase ? t.executedPrice : t.expectedPrice;

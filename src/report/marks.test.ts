@@ -8,7 +8,7 @@ import { summarize } from '../executor/summary.js';
 import { computeMark } from './marks.js';
 import { buildReport } from './report.js';
 import { formatUsd } from './usd.js';
-import { makeTrade, markOf, pricesOf, registry, SOL, USDC, JUP } from './test-support.js';
+import { makeTrade, markOf, pricesOf, registry, SOL, USDC, JUP } from '../../test/support/report.js';
 
 const tokens = [SOL, USDC, JUP] as const;
 const balance = fc.bigInt({ min: 0n, max: 10n ** 15n });

@@ -3,7 +3,7 @@ import { isExecutorError } from '../domain/errors.js';
 import { div, fromBps, fromDecimalString as d, mul, sub, ZERO } from '../domain/ratio.js';
 import { formatCostUsd, formatUsd } from './usd.js';
 import { buildReport, type ReportInput } from './report.js';
-import { makeTrade, markOf, SOL, USDC } from './test-support.js';
+import { makeTrade, markOf, SOL, USDC } from '../../test/support/report.js';
 
 /*
  * The scripted scenario. Start: 10 SOL and 1,000 USDC, SOL at $100, USDC at $1 (value $2,000).

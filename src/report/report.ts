@@ -1,5 +1,5 @@
 import { ExecutorError, invalidArgument } from '../domain/errors.js';
-import { add, div, ratioFromString, sub, ZERO, type Ratio } from '../domain/ratio.js';
+import { add, div, sub, ZERO, type Ratio } from '../domain/ratio.js';
 import type { JsonValue, TradeStatus } from '../domain/request.js';
 import type { Mint, Token } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
@@ -237,8 +237,8 @@ export function buildReport(input: ReportInput): PortfolioReport {
   // Costs, fees valued at SOL's price of the moment: the trade's own when SOL is a side, else the mark
   // taken with (or next after) the trade, else the latest one before it.
   const solPrice = (t: Trade): Ratio => {
-    if (t.base.mint === sol.mint) return ratioFromString(t.inputs.baseUsd);
-    if (t.quote.mint === sol.mint) return ratioFromString(t.inputs.quoteUsd);
+    if (t.base.mint === sol.mint) return t.inputs.baseUsd;
+    if (t.quote.mint === sol.mint) return t.inputs.quoteUsd;
     const after = range.find((m) => m.sequence >= t.sequence && m.solUsd);
     const before = range.findLast((m) => m.sequence < t.sequence && m.solUsd);
     const p = after?.solUsd ?? before?.solUsd;

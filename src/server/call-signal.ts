@@ -34,7 +34,7 @@ export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDea
     const remaining = deadlineMs(call) - Date.now();
     if (Number.isFinite(remaining) && remaining < MAX_TIMER_MS) {
       const onDeadline = (): void => {
-        controller.abort(new ExecutorError('DEADLINE_EXCEEDED', 'the deadline passed before the trade was booked'));
+        controller.abort(new ExecutorError('DEADLINE_EXCEEDED', 'the deadline passed before the answer; the trade may still be booked: retry with the same request_id'));
       };
       if (remaining <= 0) onDeadline();
       else {

@@ -1,11 +1,11 @@
 /**
  * TRANSPORT tests: a real gRPC server on 127.0.0.1 and the real typed client, with a FAKE executor
- * (testing/fake-executor.ts) that returns fixed domain objects. They protect the wire contract:
+ * (test/fakes/fake-executor.ts) that returns fixed domain objects. They protect the wire contract:
  * mapping both ways, status codes, health, reflection, streams, deadlines and cancellation.
  */
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
@@ -17,7 +17,7 @@ import type { RawTradeRequest } from '../domain/request.js';
 import type { ExecuteOptions, TradeResult } from '../executor/types.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
-import { createFakeExecutor, sampleTrade, type FakeExecutor } from './testing/fake-executor.js';
+import { createFakeExecutor, sampleTrade, type FakeExecutor } from '../../test/fakes/fake-executor.js';
 
 const UUID = '6f1c1f1e-9a0b-4c4d-8e8f-0a1b2c3d4e5f';
 
@@ -68,7 +68,7 @@ beforeAll(async () => {
   const captured = captureLogger();
   logs = captured.lines;
   metrics = createMetrics({ defaultMetrics: false });
-  server = createGrpcServer({ executor: fake, logger: captured.logger, metrics: metrics.sink, rpcMetrics: metrics.rpc });
+  server = createGrpcServer({ executor: fake, logger: captured.logger, metrics: metrics.sink, rpcMetrics: metrics.rpc, diagnostics: true });
   const port = await server.start('127.0.0.1', 0);
   address = `127.0.0.1:${port}`;
   client = createExecutorClient(address, { defaultDeadlineMs: 5_000 });
@@ -255,7 +255,7 @@ describe('errors', () => {
     };
     const e = await rejection(client.executeTrade({ requestId: UUID, action: 'BUY', baseToken: 'SOL', quoteToken: 'USDC', amount: '1', isBaseInput: true }));
     expect(e.code).toBe(status.INTERNAL);
-    fake.failWith = new ExecutorError('TOKEN_NOT_FOUND', 'portfolio_id: nope');
+    fake.failWith = new ExecutorError('TOKEN_NOT_FOUND', 'portfolio_id: nope', { field: 'portfolio_id' });
     expect((await rejection(client.getPortfolio('x'))).code).toBe(status.NOT_FOUND);
     expect((await rejection(client.resetPortfolio('x'))).code).toBe(status.NOT_FOUND);
     expect((await rejection(client.listTrades())).code).toBe(status.NOT_FOUND);
@@ -276,7 +276,7 @@ describe('errors', () => {
   });
 
   it('counts errors by executor code and times calls by method and status', async () => {
-    fake.onExecute = () => Promise.reject(new ExecutorError('DUPLICATE_REQUEST', 'dup'));
+    fake.onExecute = () => Promise.reject(new ExecutorError('DUPLICATE_REQUEST', 'dup', { field: 'request_id' }));
     await rejection(client.executeTrade({ requestId: UUID, action: 'BUY', baseToken: 'SOL', quoteToken: 'USDC', amount: '1', isBaseInput: true }));
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/pte_errors_total\{code="DUPLICATE_REQUEST"\} [1-9]/);
@@ -332,7 +332,7 @@ describe('StreamTrades', () => {
     fake.publish(sampleTrade({ portfolioId: 'live', tradeId: 'b', action: 'SELL' }));
     const got: string[] = [];
     for await (const t of stream) {
-      got.push(`${t.tradeId}:${String(t.action)}`);
+      got.push(`${t.tradeId}:${t.action}`);
       if (got.length === 2) stream.cancel();
     }
     expect(got).toEqual(['a:TRADE_ACTION_BUY', 'b:TRADE_ACTION_SELL']);
@@ -351,7 +351,7 @@ describe('StreamTrades', () => {
   });
 
   it('a subscribe failure ends the stream with the mapped status', async () => {
-    fake.failWith = new ExecutorError('INVALID_ARGUMENT', 'portfolio_id: bad');
+    fake.failWith = new ExecutorError('INVALID_ARGUMENT', 'portfolio_id: bad', { field: 'portfolio_id' });
     const stream = client.streamTrades('bad id');
     let caught: unknown;
     try {
@@ -407,8 +407,8 @@ describe('reflection', () => {
   }
 
   async function reflect(req: ReflectionRequest): Promise<ReflectionResponse> {
-    const require = createRequire(import.meta.url);
-    const protoDir = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
+    // The standard reflection proto, vendored in proto/grpc/ (a client brings its own copy, as grpcurl does).
+    const protoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto');
     const pkg = loadSync('grpc/reflection/v1/reflection.proto', { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir] });
     const svc = pkg['grpc.reflection.v1.ServerReflection'] as unknown as Record<string, MethodDefinition<ReflectionRequest, ReflectionResponse>>;
     const m = svc.ServerReflectionInfo;

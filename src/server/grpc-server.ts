@@ -1,25 +1,20 @@
 /**
- * The gRPC server: PaperTradeExecutor and Diagnostics on one stack, plus the standard health service
- * (so orchestrators and load balancers can probe it) and server reflection (so grpcurl and Postman
- * can call it without the .proto). Everything is wired by hand from the options; no globals.
+ * The gRPC server: PaperTradeExecutor, plus the standard health service (so orchestrators and load
+ * balancers can probe it) and server reflection over the contract's real descriptors (so grpcurl,
+ * Postman or a Python client can describe and call it without the .proto). The Diagnostics service
+ * (a no-op the benchmark uses to measure the transport) is served only when asked for. Everything is
+ * wired by hand from the options; no globals.
  */
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type pino from 'pino';
 import type { ExecutorMetricsSink } from '../executor/ports.js';
 import type { Executor } from '../executor/types.js';
-import {
-  DIAGNOSTICS_SERVICE_NAME,
-  EXECUTOR_SERVICE_NAME,
-  LOADER_OPTIONS,
-  loadExecutorPackage,
-  serviceDefinition,
-} from '../client/proto.js';
+import { serviceDefinition, type ContractServiceName } from '../contract/index.js';
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { createDiagnosticsHandlers, createExecutorHandlers } from './handlers.js';
 import { createCallGuard, tolerantDeserializers, type CallGuard, type GuardOptions } from './guards/index.js';
+import { addReflection } from './reflection.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
@@ -41,6 +36,11 @@ export interface GrpcServerOptions {
   readonly guard?: GuardOptions;
   /** Serve TLS instead of plaintext: PEM certificate chain and private key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /**
+   * Also serve paper_trader.v1.Diagnostics (Noop: the transport's own cost, for the benchmark).
+   * Default off (config `server.diagnostics`).
+   */
+  readonly diagnostics?: boolean;
 }
 
 export interface GrpcServer {
@@ -57,19 +57,9 @@ export interface GrpcServer {
   readonly guard: CallGuard;
 }
 
-/** Services whose health is reported: "" is the whole server, by the protocol's convention. */
-const HEALTH_SERVICES = ['', EXECUTOR_SERVICE_NAME, DIAGNOSTICS_SERVICE_NAME] as const;
-
-let healthPackage: PackageDefinition | undefined;
-
-/**
- * What reflection describes: our contract plus grpc.health.v1, so a generic client sees every
- * service this server answers.
- */
-function reflectionPackage(): PackageDefinition {
-  healthPackage ??= loadSync(healthProtoPath, { ...LOADER_OPTIONS });
-  return { ...healthPackage, ...loadExecutorPackage() };
-}
+const EXECUTOR_SERVICE = 'paper_trader.v1.PaperTradeExecutor' satisfies ContractServiceName;
+const DIAGNOSTICS_SERVICE = 'paper_trader.v1.Diagnostics' satisfies ContractServiceName;
+const HEALTH_SERVICE = 'grpc.health.v1.Health' satisfies ContractServiceName;
 
 /** "host:port" with IPv6 literals bracketed, as gRPC's address parser wants. */
 function bindAddress(host: string, port: number): string {
@@ -92,7 +82,6 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const { logger } = options;
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
-  const pkg = loadExecutorPackage();
   const guard = createCallGuard(options.guard);
   const ctx = {
     guard,
@@ -103,21 +92,27 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     streamQueueTrades: options.streamQueueTrades,
   };
 
-  const executorDef = tolerantDeserializers(serviceDefinition(pkg, EXECUTOR_SERVICE_NAME));
+  const executorDef = tolerantDeserializers(serviceDefinition(EXECUTOR_SERVICE));
   const executorHandlers = createExecutorHandlers({ ...ctx, encodeTrade: executorDef.StreamTrades?.responseSerialize });
   server.addService(preEncodedStreamTrades(executorDef), executorHandlers.implementation);
-  server.addService(tolerantDeserializers(serviceDefinition(pkg, DIAGNOSTICS_SERVICE_NAME)), createDiagnosticsHandlers(ctx));
+  const services: string[] = [EXECUTOR_SERVICE];
+  if (options.diagnostics === true) {
+    server.addService(tolerantDeserializers(serviceDefinition(DIAGNOSTICS_SERVICE)), createDiagnosticsHandlers(ctx));
+    services.push(DIAGNOSTICS_SERVICE);
+  }
 
-  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));
+  /** Services whose health is reported: "" is the whole server, by the protocol's convention. */
+  const healthServices = ['', ...services];
+  const health = new HealthImplementation(Object.fromEntries(healthServices.map((s) => [s, 'SERVING'])));
   health.addToServer(server);
-  new ReflectionService(reflectionPackage()).addToServer(server);
+  addReflection(server, [...services, HEALTH_SERVICE]);
 
   let started = false;
   let stopping: Promise<void> | undefined;
 
   const setServing = (serving: boolean): void => {
     const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
-    for (const s of HEALTH_SERVICES) health.setStatus(s, status);
+    for (const s of healthServices) health.setStatus(s, status);
   };
 
   const credentials = options.tls

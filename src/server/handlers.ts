@@ -24,7 +24,7 @@ import type {
   TradeMessage,
   TradeRequestMessage,
   TradeResultMessage,
-} from '../client/proto.js';
+} from '../contract/index.js';
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { callSignal } from './call-signal.js';
 import { portfolioToWire, tradePageToWire, tradeRequestFromWire, tradeResultToWire, tradeToWire } from './mapping.js';

@@ -2,11 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ratio } from '../domain/ratio.js';
 import { isExecutorError } from '../domain/errors.js';
-import type { TradeRequestMessage } from '../client/proto.js';
-import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeToWire } from './mapping.js';
-import { SOL, USDC, sampleTrade } from './testing/fake-executor.js';
+import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeToWire, type DecodedTradeRequest } from './mapping.js';
+import { SOL, USDC, sampleTrade } from '../../test/fakes/fake-executor.js';
 
-const wireRequest = (over: Partial<TradeRequestMessage> = {}): TradeRequestMessage => ({
+const wireRequest = (over: Partial<DecodedTradeRequest> = {}): DecodedTradeRequest => ({
   requestId: 'r',
   action: 'TRADE_ACTION_BUY',
   baseToken: 'SOL',

@@ -13,17 +13,20 @@ import type { Trade } from '../domain/trade.js';
 import type { ExecutionMetrics, PortfolioSummary, TradePage, TradeResult } from '../executor/types.js';
 import type {
   ExecutionMetricsMessage,
+  ExecutionPricingMessage,
   LandingMessage,
   ListTradesResponseMessage,
+  MevProtectionMessage,
   PortfolioSummaryMessage,
   StructMessage,
   TimestampMessage,
   TokenRefMessage,
+  TradeActionMessage,
   TradeMessage,
   TradeRequestMessage,
   TradeResultMessage,
-} from '../client/proto.js';
-import { StructError, fromStruct, toStruct } from '../client/struct.js';
+} from '../contract/index.js';
+import { StructError, fromStruct, toStruct } from '../contract/index.js';
 
 /** Fraction digits of reported prices: enough for any pair of tokens with up to 9 decimals. */
 export const PRICE_PLACES = 18;
@@ -61,6 +64,17 @@ function enumFromWire<T extends string>(value: unknown, table: Readonly<Record<s
   return 'UNSPECIFIED';
 }
 
+/**
+ * A TradeRequest as the decoder really hands it over. With enums as names, a value this schema does
+ * not know (sent by a newer client) still arrives as its number, which the generated type (names
+ * only) does not show; the dashboard's JSON API may leave execution_pricing out.
+ */
+export type DecodedTradeRequest = Omit<TradeRequestMessage, 'action' | 'mevProtection' | 'executionPricing'> & {
+  action: TradeActionMessage | number;
+  mevProtection: MevProtectionMessage | number;
+  executionPricing?: ExecutionPricingMessage | number;
+};
+
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bool = (v: unknown): boolean => v === true;
 const optionalNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -80,7 +94,7 @@ function structField(s: StructMessage | null | undefined, field: string): Readon
  * optional scalar or message field is `undefined`, a set one (even 0 or {}) keeps its value. Every
  * field is read defensively: the decoder's output is trusted for shape, not assumed for type.
  */
-export function tradeRequestFromWire(m: TradeRequestMessage): RawTradeRequest {
+export function tradeRequestFromWire(m: DecodedTradeRequest): RawTradeRequest {
   const spec = m.slippageModel;
   let slippageModel: SlippageModelSpec | undefined;
   if (spec !== null) {

@@ -1,6 +1,6 @@
 /**
  * ListPortfolios and GetReport over a real gRPC server and the typed client, with the fake executor
- * (testing/fake-executor.ts) whose reports are the real report model on a fixed history. They protect
+ * (test/fakes/fake-executor.ts) whose reports are the real report model on a fixed history. They protect
  * the wire side: the mapping of every report figure, the request checks (each naming its field, the
  * executor never reached), NOT_FOUND, and API-key visibility.
  */
@@ -8,12 +8,12 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createExecutorClient, isServiceError, type ExecutorClient } from '../client/index.js';
-import { executorMethods, type GetReportRequestMessage, type PortfolioReportMessage } from '../client/proto.js';
+import { serviceDefinition, type GetReportRequestMessage, type PortfolioReportMessage } from '../contract/index.js';
 import { buildReport } from '../report/report.js';
 import { formatCostUsd, formatUsd } from '../report/usd.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { apiKeyHash, resolveApiKeys } from './guards/index.js';
-import { createFakeExecutor, REPORT_T0, sampleReportInput, type FakeExecutor } from './testing/fake-executor.js';
+import { createFakeExecutor, REPORT_T0, sampleReportInput, type FakeExecutor } from '../../test/fakes/fake-executor.js';
 
 const H = 3_600_000;
 
@@ -56,7 +56,7 @@ beforeEach(() => {
 
 /** A raw GetReport, for requests the typed client would never build. */
 function rawGetReport(req: Partial<GetReportRequestMessage>): Promise<PortfolioReportMessage> {
-  const m = executorMethods().GetReport;
+  const m = serviceDefinition('paper_trader.v1.PaperTradeExecutor').GetReport;
   const full: GetReportRequestMessage = { portfolioId: '', from: null, to: null, groupBy: '', maxPoints: 0, ...req };
   return new Promise((resolve, reject) => {
     client.grpcClient.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, full, new Metadata(), {}, (err, res) => {

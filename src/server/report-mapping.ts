@@ -19,7 +19,7 @@ import type {
   PortfolioReportMessage,
   TimestampMessage,
   TradeCountsMessage,
-} from '../client/proto.js';
+} from '../contract/index.js';
 import { timestampFromMs, tokenRefToWire } from './mapping.js';
 
 /** Fraction digits of values in SOL: one lamport. */

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../domain/ledger.js';
 import { createTokenRegistry } from '../domain/tokens.js';
 import { decodeEvent, encodeEvent } from './codec.js';
-import { mixedEvents } from './test-support.js';
+import { mixedEvents } from '../../test/support/store.js';
 
 const tokens = createTokenRegistry();
 let trade: Extract<LedgerEvent, { kind: 'trade' }> | undefined;

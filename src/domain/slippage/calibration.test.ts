@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toBps } from './bps.js';
 import { LANDING_DEFAULTS, landingDrift, withLandingDrift } from './landing.js';
 import { createSlippageRegistry } from './registry.js';
-import { makeContext, tokenOf } from './test-context.js';
+import { makeContext, tokenOf } from '../../../test/support/slippage.js';
 import { createRng } from '../rng.js';
 
 // The calibration's promise, kept as a test: the defaults stay inside the published references

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ratio } from '../ratio.js';
 import { cpmmModel } from './cpmm.js';
-import { makeContext } from './test-context.js';
+import { makeContext } from '../../../test/support/slippage.js';
 
 const model = (params: Record<string, number> = {}) => cpmmModel.create(params, 'slippage_model');
 const GRID = 10_000_000_000n;

@@ -5,7 +5,7 @@ import type { JsonValue } from '../request.js';
 import { createRng } from '../rng.js';
 import { toBps } from './bps.js';
 import { empiricalModelFactory, parseEmpiricalModel, signedFractionFromBps, type EmpiricalModelData } from './empirical.js';
-import { fixedRng, makeContext, tokenOf } from './test-context.js';
+import { fixedRng, makeContext, tokenOf } from '../../../test/support/slippage.js';
 
 /** 101 levels rising linearly from `lo` to `hi` bps. */
 const linear = (lo: number, hi: number): number[] => Array.from({ length: 101 }, (_, i) => lo + ((hi - lo) * i) / 100);

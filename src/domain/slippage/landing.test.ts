@@ -5,7 +5,7 @@ import { toBps } from './bps.js';
 import { cpmmModel } from './cpmm.js';
 import { LANDING_DEFAULTS, landingDrift, landingProbability, parseLandingParams, withLandingDrift } from './landing.js';
 import type { LandingParams } from './landing.js';
-import { fixedRng, makeContext, tokenOf } from './test-context.js';
+import { fixedRng, makeContext, tokenOf } from '../../../test/support/slippage.js';
 
 const ON: LandingParams = { ...LANDING_DEFAULTS, enabled: true };
 const bonkToSol = { input: tokenOf('BONK'), output: tokenOf('SOL') };

@@ -1,7 +1,11 @@
 import { invalidArgument } from '../errors.js';
 import type { JsonValue } from '../request.js';
 
-/** Reads a numeric parameter, checking it is finite and within [min, max]; the error names the field. */
+/**
+ * Reads a numeric parameter, checking it is a finite JSON number within [min, max]; the error names
+ * the field. A number sent as a string ("75") is refused like any other wrong type: the contract's
+ * params are a Struct, whose numbers are numbers.
+ */
 export function numberParam(
   params: Readonly<Record<string, JsonValue>>,
   key: string,
@@ -10,8 +14,10 @@ export function numberParam(
 ): number {
   const v = params[key];
   if (v === undefined || v === null) return range.default;
-  const n = typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw invalidArgument(`${field}.params.${key}`, 'must be a number');
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw invalidArgument(`${field}.params.${key}`, `must be a number${typeof v === 'string' ? ', got a string' : ''}`);
+  }
+  const n = v;
   if (range.integer === true && !Number.isInteger(n)) throw invalidArgument(`${field}.params.${key}`, 'must be a whole number');
   if (n < range.min || n > range.max) {
     throw invalidArgument(`${field}.params.${key}`, `must be between ${range.min} and ${range.max}`);

@@ -10,8 +10,8 @@ import type { SlippageModel } from './model.js';
 import { quoteModel } from './quote.js';
 import { randomModel } from './random.js';
 import { sqrtModel } from './sqrt.js';
-import { makeContext, tokenOf } from './test-context.js';
-import type { ContextOptions } from './test-context.js';
+import { makeContext, tokenOf } from '../../../test/support/slippage.js';
+import type { ContextOptions } from '../../../test/support/slippage.js';
 
 /** Every model, with its defaults and with params drawn across their documented ranges. */
 const models = fc.oneof(

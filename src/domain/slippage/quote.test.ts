@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ratio } from '../ratio.js';
 import { toBps } from './bps.js';
 import { quoteModel } from './quote.js';
-import { fixedRng, makeContext } from './test-context.js';
+import { fixedRng, makeContext } from '../../../test/support/slippage.js';
 
 const model = (params: Record<string, number> = {}) => quoteModel.create(params, 'slippage_model');
 

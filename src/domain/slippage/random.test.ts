@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toBps } from './bps.js';
 import { randomModel } from './random.js';
-import { fixedRng, makeContext } from './test-context.js';
+import { fixedRng, makeContext } from '../../../test/support/slippage.js';
 import { createRng } from '../rng.js';
 
 const model = (params: Record<string, number> = {}) => randomModel.create(params, 'slippage_model');

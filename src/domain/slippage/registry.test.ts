@@ -32,7 +32,13 @@ describe('slippage registry', () => {
     ['random', { baseBps: 5_000 }, 'baseBps'],
     ['random', { baseBps: 10, spreadBps: 11 }, 'spreadBps'],
     ['random', { baseBps: 4_000, spreadBps: 1_000 }, 'spreadBps'],
+    ['fixed', { bps: '75' }, 'bps'],
+    ['random', { baseBps: '10' }, 'baseBps'],
   ])('rejects %s with %j, naming params.%s', (name, params, key) => {
     expect(fieldOf(() => registry.create({ name, params }, 'slippage_model'))).toBe(`slippage_model.params.${key}`);
+  });
+  it('refuses a number sent as a string, saying so', () => {
+    expect(() => registry.create({ name: 'fixed', params: { bps: '75' } }, 'slippage_model')).toThrow('slippage_model.params.bps: must be a number, got a string');
+    expect(registry.create({ name: 'fixed', params: { bps: 75 } }, 'slippage_model').name).toBe('fixed');
   });
 });

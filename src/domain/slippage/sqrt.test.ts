@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toBps } from './bps.js';
 import { sqrtModel } from './sqrt.js';
-import { makeContext } from './test-context.js';
+import { makeContext } from '../../../test/support/slippage.js';
 
 const model = (params: Record<string, number> = {}) => sqrtModel.create(params, 'slippage_model');
 

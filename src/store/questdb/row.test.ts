@@ -1,12 +1,12 @@
 import { createBuffer, SenderOptions } from '@questdb/nodejs-client';
 import { describe, expect, it } from 'vitest';
-import { amount } from '../domain/amount.js';
-import { ratio } from '../domain/ratio.js';
-import { sampleTrade } from '../server/testing/fake-executor.js';
-import { parseIlp } from './questdb-receiver.js';
-import { SOL_MINT, USDC_MINT } from '../domain/tokens.js';
-import type { MarkRecord } from '../executor/ports.js';
-import { MARKS_TABLE, markToRow, tradeToRow, writeRow, type RowSink } from './questdb-row.js';
+import { amount } from '../../domain/amount.js';
+import { ratio } from '../../domain/ratio.js';
+import { sampleTrade } from '../../../test/fakes/fake-executor.js';
+import { parseIlp } from '../../../test/fakes/questdb-receiver.js';
+import { SOL_MINT, USDC_MINT } from '../../domain/tokens.js';
+import type { MarkRecord } from '../../executor/ports.js';
+import { MARKS_TABLE, markToRow, tradeToRow, writeRow, type RowSink } from './row.js';
 
 /** The client's own line-protocol encoder for a protocol version, as a RowSink. */
 function encoder(version: '1' | '2'): { sink: RowSink; bytes: () => Buffer } {

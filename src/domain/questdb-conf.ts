@@ -3,6 +3,9 @@
  * official clients read them. The recorder needs three things from one without ever printing it:
  * the address to log, whether it carries credentials (allowed only from the environment), and a copy
  * with the settings the recorder must own (its own flushing) forced.
+ *
+ * A pure value format, like a URL: it lives in domain/ so that the config (which validates a conf
+ * before anything starts) and the QuestDB adapters in store/ (which use it) read it the same way.
  */
 
 /** Keys whose values are secrets: never logged, and accepted only from QDB_CLIENT_CONF. */

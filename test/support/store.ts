@@ -1,11 +1,13 @@
 /** Shared by the store's tests and the durability tests: a realistic mix of journaled events. */
 import { randomUUID } from 'node:crypto';
-import { buildExecutor } from '../app.js';
-import { configSchema, type Config } from '../config/schema.js';
-import type { LedgerEvent } from '../domain/ledger.js';
-import { silentLogger } from '../observability/logger.js';
-import { createMetrics } from '../observability/metrics.js';
-import { createMemoryJournal } from './memory-journal.js';
+import { buildExecutor } from '../../src/app.js';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { applyEvent, type LedgerEvent, type PortfolioState } from '../../src/domain/ledger.js';
+import { createTokenRegistry } from '../../src/domain/tokens.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import type { FileJournal } from '../../src/store/file-journal.js';
+import { createMemoryJournal } from '../../src/store/memory-journal.js';
 
 /** Every model, MEV at its peak regime, the landing delay: trades with every optional part set. */
 export const mixedConfig: Config = configSchema.parse({
@@ -46,4 +48,20 @@ export async function mixedEvents(n = 60): Promise<LedgerEvent[]> {
     if (i === Math.floor(n / 2)) await executor.resetPortfolio('p1', {});
   }
   return [...journal.events];
+}
+
+/**
+ * Appends through a minimal portfolio book, the journal's source of snapshot states: each event is
+ * applied when its append resolves, in the append's first reaction, as the executor's book does.
+ */
+export function bookedAppend(journal: FileJournal): (e: LedgerEvent) => Promise<void> {
+  const sol = createTokenRegistry().sol;
+  const states = new Map<string, PortfolioState>();
+  journal.takeSnapshotsFrom(() => states.values());
+  return (e) => {
+    const next = applyEvent(states.get(e.portfolioId), e, sol);
+    return journal.append(e).then(() => {
+      states.set(e.portfolioId, next);
+    });
+  };
 }

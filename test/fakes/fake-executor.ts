@@ -3,16 +3,16 @@
  * called with. It prices nothing and books nothing; it exists so the gRPC layer (mapping, status
  * codes, streams, deadlines) can be tested without the real pipeline.
  */
-import { amount, lamports } from '../../domain/amount.js';
-import { ExecutorError } from '../../domain/errors.js';
-import { fromBps, ratio } from '../../domain/ratio.js';
-import type { RawTradeRequest } from '../../domain/request.js';
-import { defaultTokens, type Token } from '../../domain/tokens.js';
-import { NO_MEV, type Trade } from '../../domain/trade.js';
-import type { ExecuteOptions, Executor, PortfolioSummary, ReportQuery, TradePage, TradeResult } from '../../executor/types.js';
-import type { Mark } from '../../report/marks.js';
-import { buildReport, type ReportInput } from '../../report/report.js';
-import { makeTrade, markOf } from '../../report/test-support.js';
+import { amount, lamports } from '../../src/domain/amount.js';
+import { ExecutorError } from '../../src/domain/errors.js';
+import { fromBps, ratio } from '../../src/domain/ratio.js';
+import type { RawTradeRequest } from '../../src/domain/request.js';
+import { defaultTokens, type Token } from '../../src/domain/tokens.js';
+import { NO_MEV, type Trade } from '../../src/domain/trade.js';
+import type { ExecuteOptions, Executor, PortfolioSummary, ReportQuery, TradePage, TradeResult } from '../../src/executor/types.js';
+import type { Mark } from '../../src/report/marks.js';
+import { buildReport, type ReportInput } from '../../src/report/report.js';
+import { makeTrade, markOf } from '../support/report.js';
 
 const tokens = defaultTokens();
 function token(symbol: string): Token {
@@ -54,19 +54,19 @@ export function sampleTrade(overrides: Partial<Trade> = {}): Trade {
     failureReason: undefined,
     inputValueNanoUsd: 225_000_001_000n,
     inputs: {
-      amount: '1500000000',
+      amount: amount(1_500_000_000n),
       isBaseInput: true,
       maxPriceImpactBps: undefined,
       fingerprint: 'fake',
       priceSource: 'fake',
-      baseUsd: '149666/1000',
-      quoteUsd: '1/1',
+      baseUsd: ratio(74_833n, 500n),
+      quoteUsd: ratio(1n),
       baseLiquidityUsd: undefined,
       quoteLiquidityUsd: undefined,
       quote: undefined,
       slippageModel: { name: 'fixed', params: {} },
       slippageToleranceBps: 100,
-      priorityFee: '10000',
+      priorityFee: lamports(10_000n),
       simulateMev: false,
       mevProtection: 'PUBLIC',
     },

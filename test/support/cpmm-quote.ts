@@ -1,7 +1,7 @@
-import { amount } from './amount.js';
-import type { QuoteRequest, RouteQuote, UsdPrice } from './market.js';
-import { add, div, floor, mul, ONE, pow10, ratio, sub } from './ratio.js';
-import type { Token } from './tokens.js';
+import { amount } from '../../src/domain/amount.js';
+import type { QuoteRequest, RouteQuote, UsdPrice } from '../../src/domain/market.js';
+import { add, div, floor, mul, ONE, pow10, ratio, sub } from '../../src/domain/ratio.js';
+import type { Token } from '../../src/domain/tokens.js';
 
 /**
  * A one-hop constant-product quote from two USD prices and depths, for tests that need a SWAP

@@ -7,11 +7,11 @@
  * Unlike the recorder it is in the foreground: it waits for every flush, retries a few times, and
  * stops with the journal sequence to resume from when QuestDB stays unreachable.
  */
-import type { TokenRegistry } from '../domain/tokens.js';
-import { readJournal } from './journal-reader.js';
-import { withSettings } from './questdb-conf.js';
-import { clientLog, upstreamError, type SenderLike } from './questdb-recorder.js';
-import { MARKS_TABLE, markToRow, TRADES_TABLE, tradeToRow, writeRow, type TradeRow } from './questdb-row.js';
+import type { TokenRegistry } from '../../domain/tokens.js';
+import { readJournal } from '../journal-reader.js';
+import { withSettings } from '../../domain/questdb-conf.js';
+import { clientLog, upstreamError, type SenderLike } from './recorder.js';
+import { MARKS_TABLE, markToRow, TRADES_TABLE, tradeToRow, writeRow, type TradeRow } from './row.js';
 import { Sender } from '@questdb/nodejs-client';
 
 export interface BackfillOptions {

@@ -1,16 +1,16 @@
-import { amount, lamports } from '../domain/amount.js';
-import { DEFAULT_FEES, networkFee, type FeeSchedule } from '../domain/fees.js';
-import type { Position } from '../domain/ledger.js';
-import { fillTrade, nanoUsd, priceTrade, toBps } from '../domain/pricing.js';
-import { add, ratioToString, ZERO, type Ratio } from '../domain/ratio.js';
-import type { JsonValue, TradeAction, TradeStatus } from '../domain/request.js';
-import { registry, request, routeQuote, usd } from '../domain/test-support.js';
-import type { Mint, Token } from '../domain/tokens.js';
-import { NO_MEV } from '../domain/trade.js';
-import { computeMark, type Mark } from './marks.js';
-import type { ReportTrade } from './report.js';
+import { amount, lamports } from '../../src/domain/amount.js';
+import { DEFAULT_FEES, networkFee, type FeeSchedule } from '../../src/domain/fees.js';
+import type { Position } from '../../src/domain/ledger.js';
+import { fillTrade, nanoUsd, priceTrade, toBps } from '../../src/domain/pricing.js';
+import { add, reduced, ZERO, type Ratio } from '../../src/domain/ratio.js';
+import type { JsonValue, TradeAction, TradeStatus } from '../../src/domain/request.js';
+import { registry, request, routeQuote, usd } from './domain.js';
+import type { Mint, Token } from '../../src/domain/tokens.js';
+import { NO_MEV } from '../../src/domain/trade.js';
+import { computeMark, type Mark } from '../../src/report/marks.js';
+import type { ReportTrade } from '../../src/report/report.js';
 
-export { JUP, registry, SOL, USDC } from '../domain/test-support.js';
+export { JUP, registry, SOL, USDC } from './domain.js';
 
 /** A trade as the executor would book it, built with the domain's own pricing, fill and fee functions. */
 export interface TradeSpec {
@@ -82,19 +82,19 @@ export function makeTrade(s: TradeSpec): ReportTrade {
     failureReason: filled ? undefined : 'test',
     inputValueNanoUsd: nanoUsd(fill.inputAmount, priced.input.decimals, priced.inputUsdPrice),
     inputs: {
-      amount: s.amount.toString(),
+      amount: amount(s.amount),
       isBaseInput: s.isBaseInput,
       maxPriceImpactBps: undefined,
       fingerprint: '',
-      baseUsd: ratioToString(base.usd),
-      quoteUsd: ratioToString(quote.usd),
-      baseLiquidityUsd: base.liquidityUsd && ratioToString(base.liquidityUsd),
+      baseUsd: reduced(base.usd),
+      quoteUsd: reduced(quote.usd),
+      baseLiquidityUsd: base.liquidityUsd && reduced(base.liquidityUsd),
       quoteLiquidityUsd: undefined,
       priceSource: 'test',
       quote: undefined,
       slippageModel: { name: 'fixed', params: {} },
       slippageToleranceBps: 100,
-      priorityFee: String(s.priorityFee ?? 0n),
+      priorityFee: lamports(s.priorityFee ?? 0n),
       simulateMev: mevLoss.n > 0n,
       mevProtection: 'PUBLIC',
     },

@@ -1,10 +1,10 @@
-import { fromNumber, ZERO } from '../ratio.js';
-import type { Ratio } from '../ratio.js';
-import { createRng } from '../rng.js';
-import type { Rng } from '../rng.js';
-import { createTokenRegistry } from '../tokens.js';
-import type { Token } from '../tokens.js';
-import type { SlippageContext } from './model.js';
+import { fromNumber, ZERO } from '../../src/domain/ratio.js';
+import type { Ratio } from '../../src/domain/ratio.js';
+import { createRng } from '../../src/domain/rng.js';
+import type { Rng } from '../../src/domain/rng.js';
+import { createTokenRegistry } from '../../src/domain/tokens.js';
+import type { Token } from '../../src/domain/tokens.js';
+import type { SlippageContext } from '../../src/domain/slippage/model.js';
 
 /** Contexts for the slippage models' tests and the calibration bench: a pair, a size, a seed. */
 const tokens = createTokenRegistry();

@@ -1,8 +1,8 @@
-import { amount, lamports } from './amount.js';
-import type { RouteQuote, UsdPrice } from './market.js';
-import { fromDecimalString, ZERO } from './ratio.js';
-import type { TradeAction, TradeRequest } from './request.js';
-import { createTokenRegistry, type Token } from './tokens.js';
+import { amount, lamports } from '../../src/domain/amount.js';
+import type { RouteQuote, UsdPrice } from '../../src/domain/market.js';
+import { fromDecimalString, ZERO } from '../../src/domain/ratio.js';
+import type { TradeAction, TradeRequest } from '../../src/domain/request.js';
+import { createTokenRegistry, type Token } from '../../src/domain/tokens.js';
 
 /** Shared fixtures for domain tests: the real registry and prices written as decimal strings. */
 export const registry = createTokenRegistry();

@@ -8,11 +8,11 @@
  * value travels twice: as a decimal string (`*_exact`, the audit value) and as a double (for SUM,
  * AVG and Grafana). The seed is a uint64 and would overflow a LONG, so it is a string.
  */
-import { formatAmount } from '../domain/amount.js';
-import { div, toDecimalString, type Ratio, type Rounding } from '../domain/ratio.js';
-import { SOL_MINT, type Mint } from '../domain/tokens.js';
-import type { Trade } from '../domain/trade.js';
-import type { MarkRecord } from '../executor/ports.js';
+import { formatAmount } from '../../domain/amount.js';
+import { div, toDecimalString, type Ratio, type Rounding } from '../../domain/ratio.js';
+import { SOL_MINT, type Mint } from '../../domain/tokens.js';
+import type { Trade } from '../../domain/trade.js';
+import type { MarkRecord } from '../../executor/ports.js';
 
 export const TRADES_TABLE = 'trades';
 export const MARKS_TABLE = 'portfolio_marks';

@@ -1,9 +1,9 @@
-import { landingDrift, parseLandingParams } from '../domain/slippage/landing.js';
-import { createSlippageRegistry } from '../domain/slippage/registry.js';
-import { createRng } from '../domain/rng.js';
-import { createTokenRegistry } from '../domain/tokens.js';
-import type { PipelineOptions } from '../executor/pipeline.js';
-import { landingAt, type OptionsFactory } from './evaluate.js';
+import { landingDrift, parseLandingParams } from '../../src/domain/slippage/landing.js';
+import { createSlippageRegistry } from '../../src/domain/slippage/registry.js';
+import { createRng } from '../../src/domain/rng.js';
+import { createTokenRegistry } from '../../src/domain/tokens.js';
+import type { PipelineOptions } from '../../src/executor/pipeline.js';
+import { landingAt, type OptionsFactory } from '../../src/fidelity/evaluate.js';
 
 /**
  * Pipeline options for tests, built from the same domain parts as the composition root (which the

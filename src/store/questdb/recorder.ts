@@ -12,13 +12,13 @@
  * can fail or change a trade.
  */
 import { Sender } from '@questdb/nodejs-client';
-import type { Trade } from '../domain/trade.js';
-import { redactUpstreamText } from '../domain/upstream-text.js';
-import type { MarkRecord } from '../executor/ports.js';
-import { confSecrets, describeConf, withSettings } from './questdb-conf.js';
-import type { DropReason, QuestDbMetricsSink } from './questdb-metrics.js';
-import { createRingQueue } from './questdb-queue.js';
-import { MARKS_TABLE, markToRow, TRADES_TABLE, tradeToRow, writeRow, type RowSink, type TradeRow } from './questdb-row.js';
+import type { Trade } from '../../domain/trade.js';
+import { redactUpstreamText } from '../../domain/upstream-text.js';
+import type { MarkRecord } from '../../executor/ports.js';
+import { confSecrets, describeConf, withSettings } from '../../domain/questdb-conf.js';
+import type { DropReason, QuestDbMetricsSink } from './metrics.js';
+import { createRingQueue } from './queue.js';
+import { MARKS_TABLE, markToRow, TRADES_TABLE, tradeToRow, writeRow, type RowSink, type TradeRow } from './row.js';
 
 /** The structured logger (pino's Logger satisfies it). */
 export interface RecorderLog {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRingQueue } from './questdb-queue.js';
+import { createRingQueue } from './queue.js';
 
 describe('createRingQueue', () => {
   it('keeps FIFO order across wrap-around', () => {
