@@ -4,64 +4,23 @@
  * prices): a faulty primary and a healthy secondary. A bad answer is a failed attempt of the endpoint
  * that gave it (it counts toward its circuit breaker) and the next endpoint is asked in the same lookup.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cmp, mul, ratio, sub } from '../src/domain/ratio.js';
 import type { Ratio } from '../src/domain/ratio.js';
-import { createTokenRegistry } from '../src/domain/tokens.js';
 import type { Mint } from '../src/domain/tokens.js';
-import { createFakeClock, type FakeClock } from '../src/market/clock.js';
-import { startJupiterEmulator, type JupiterEmulator } from '../src/market/jupiter-emulator.js';
-import { createJupiterSource, type JupiterSourceOptions } from '../src/market/jupiter-source.js';
-import { createJupiterTransport, type JupiterTransport, type JupiterTransportOptions } from '../src/market/jupiter-transport.js';
-import type { MeteredPriceSource } from '../src/market/metered.js';
+import { createJupiterSource } from '../src/market/jupiter-source.js';
+import { createJupiterTransport } from '../src/market/jupiter-transport.js';
+import { JUP, jupiterPair, SOL, USDC, type JupiterClient } from './support/jupiter.js';
 
-const tokens = createTokenRegistry();
-const SOL = tokens.bySymbol('SOL').mint;
-const USDC = tokens.bySymbol('USDC').mint;
-const JUP = tokens.bySymbol('JUP').mint;
-const START_MS = 1_700_000_000_000;
-
-let clock: FakeClock;
-let a: JupiterEmulator;
-let b: JupiterEmulator;
-
-beforeAll(async () => {
-  clock = createFakeClock(START_MS);
-  a = await startJupiterEmulator({ now: () => clock.now() });
-  b = await startJupiterEmulator({ now: () => clock.now() });
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
-afterEach(() => {
-  a.clearFaults();
-  b.clearFaults();
-  a.resetRequests();
-  b.resetRequests();
-});
-
-interface Client {
-  readonly transport: JupiterTransport;
-  readonly source: MeteredPriceSource;
-  readonly rejected: string[];
-}
-
-function client(urls: readonly string[], patch: Partial<JupiterTransportOptions> = {}, sourcePatch: Partial<JupiterSourceOptions> = {}): Client {
-  clock.set(START_MS);
-  clock.sleeps.length = 0;
-  const transport = createJupiterTransport({ baseUrls: urls, clock, random: () => 0.5, timeoutMs: 1_000, ratePerSec: 1_000, ...patch });
-  const rejected: string[] = [];
-  const source = createJupiterSource({ transport, clock, onRejectedPrice: (m, reason) => rejected.push(`${m}: ${reason}`), ...sourcePatch });
-  return { transport, source, rejected };
-}
+const emu = jupiterPair();
+const { clock, client } = emu;
 
 /** The healthy secondary's own answer for a mint at the current fake time: the reference price. */
 async function reference(mint: Mint): Promise<Ratio> {
-  const c = createJupiterSource({ transport: createJupiterTransport({ baseUrls: [b.url], clock, ratePerSec: 1_000 }), clock });
+  const c = createJupiterSource({ transport: createJupiterTransport({ baseUrls: [emu.b.url], clock, ratePerSec: 1_000 }), clock });
   const p = (await c.fetchUsdPrices([mint])).prices.get(mint);
   if (p === undefined) throw new Error('no reference price');
-  b.resetRequests();
+  emu.b.resetRequests();
   return p.usd;
 }
 
@@ -72,7 +31,7 @@ const near = (x: Ratio, y: Ratio, bps: bigint): boolean => {
   return cmp(abs, mul(y, ratio(bps, 10_000n))) <= 0;
 };
 
-const breaker = (c: Client, i: number): string => c.transport.endpoints()[i]?.breaker ?? '';
+const breaker = (c: JupiterClient, i: number): string => c.transport.endpoints()[i]?.breaker ?? '';
 
 describe('an unusable answer fails over to the next endpoint within the same lookup', () => {
   const cases: readonly (readonly [string, string])[] = [
@@ -82,28 +41,28 @@ describe('an unusable answer fails over to the next endpoint within the same loo
   ];
   for (const [what, fault] of cases) {
     it(`${what}: the prices come from the secondary, and three such answers open the primary's circuit`, async () => {
-      const c = client([a.url, b.url]);
-      a.setFaults([fault]);
+      const c = client([emu.a.url, emu.b.url]);
+      emu.a.setFaults([fault]);
       for (let i = 0; i < 3; i++) {
         const r = await c.source.fetchUsdPrices([SOL, USDC]);
-        expect(r.prices.get(SOL)?.source).toBe(`jupiter:${b.url}`);
-        expect(r.prices.get(USDC)?.source).toBe(`jupiter:${b.url}`);
+        expect(r.prices.get(SOL)?.source).toBe(`jupiter:${emu.b.url}`);
+        expect(r.prices.get(USDC)?.source).toBe(`jupiter:${emu.b.url}`);
         expect(r.attempts).toBe(2);
       }
       expect(breaker(c, 0)).toBe('open');
       // Open: the faulty primary is no longer asked; the secondary answers alone.
       const r = await c.source.fetchUsdPrices([SOL]);
       expect(r.attempts).toBe(1);
-      expect(a.count('price')).toBe(3);
-      expect(b.count('price')).toBe(4);
+      expect(emu.a.count('price')).toBe(3);
+      expect(emu.b.count('price')).toBe(4);
     });
   }
 
   it('one mint missing: that mint is priced by the secondary, and the miss counts against the primary', async () => {
-    const c = client([a.url, b.url]);
-    a.setFaults([`price:missing=${SOL}`]);
+    const c = client([emu.a.url, emu.b.url]);
+    emu.a.setFaults([`price:missing=${SOL}`]);
     const r = await c.source.fetchUsdPrices([SOL, USDC]);
-    expect(r.prices.get(SOL)?.source).toBe(`jupiter:${b.url}`);
+    expect(r.prices.get(SOL)?.source).toBe(`jupiter:${emu.b.url}`);
     expect(r.prices.has(USDC)).toBe(true);
     await c.source.fetchUsdPrices([SOL, USDC]);
     await c.source.fetchUsdPrices([SOL, USDC]);
@@ -111,9 +70,9 @@ describe('an unusable answer fails over to the next endpoint within the same loo
   });
 
   it('a mint no endpoint prices stays unpriced, and costs no endpoint its health', async () => {
-    const c = client([a.url, b.url]);
-    a.setFaults([`price:missing=${JUP}`]);
-    b.setFaults([`price:missing=${JUP}`]);
+    const c = client([emu.a.url, emu.b.url]);
+    emu.a.setFaults([`price:missing=${JUP}`]);
+    emu.b.setFaults([`price:missing=${JUP}`]);
     for (let i = 0; i < 4; i++) {
       const r = await c.source.fetchUsdPrices([SOL, JUP]);
       expect(r.prices.has(SOL)).toBe(true);
@@ -125,15 +84,15 @@ describe('an unusable answer fails over to the next endpoint within the same loo
 
 describe('plausibility: a price far from the last good one is a bad answer', () => {
   it('wrong-price=1 after a good price: SOL and JUP come from the secondary at the reference price, and the primary circuit opens', async () => {
-    const c = client([a.url, b.url]);
+    const c = client([emu.a.url, emu.b.url]);
     await c.source.fetchUsdPrices([SOL, JUP, USDC]); // last good prices
-    a.setFaults(['price:wrong-price=1']);
+    emu.a.setFaults(['price:wrong-price=1']);
     for (let i = 0; i < 3; i++) {
       clock.advance(2_000);
       const r = await c.source.fetchUsdPrices([SOL, JUP, USDC]);
       for (const m of [SOL, JUP, USDC]) {
         const p = r.prices.get(m);
-        expect(p?.source).toBe(`jupiter:${b.url}`);
+        expect(p?.source).toBe(`jupiter:${emu.b.url}`);
         expect(p && near(p.usd, await reference(m), 1n)).toBe(true);
       }
     }
@@ -142,30 +101,30 @@ describe('plausibility: a price far from the last good one is a bad answer', () 
   });
 
   it('with no last good price, a first price is cross-checked with the next endpoint: a disagreement prices nothing', async () => {
-    const c = client([a.url, b.url]);
-    a.setFaults(['price:wrong-price=1']);
+    const c = client([emu.a.url, emu.b.url]);
+    emu.a.setFaults(['price:wrong-price=1']);
     const r = await c.source.fetchUsdPrices([SOL, USDC]);
-    expect(b.count('price')).toBe(1);
+    expect(emu.b.count('price')).toBe(1);
     expect(r.prices.has(SOL)).toBe(false); // 1 against ~150: neither is taken
-    expect(r.prices.get(USDC)?.source).toBe(`jupiter:${a.url}`); // both say 1: confirmed
+    expect(r.prices.get(USDC)?.source).toBe(`jupiter:${emu.a.url}`); // both say 1: confirmed
   });
 
   it('a first price both endpoints agree on is taken from the first; later lookups ask the first alone', async () => {
-    const c = client([a.url, b.url]);
+    const c = client([emu.a.url, emu.b.url]);
     let r = await c.source.fetchUsdPrices([SOL]);
-    expect(r.prices.get(SOL)?.source).toBe(`jupiter:${a.url}`);
-    expect([a.count('price'), b.count('price')]).toEqual([1, 1]);
+    expect(r.prices.get(SOL)?.source).toBe(`jupiter:${emu.a.url}`);
+    expect([emu.a.count('price'), emu.b.count('price')]).toEqual([1, 1]);
     clock.advance(2_000);
     r = await c.source.fetchUsdPrices([SOL]);
     expect(r.attempts).toBe(1);
-    expect([a.count('price'), b.count('price')]).toEqual([2, 1]);
+    expect([emu.a.count('price'), emu.b.count('price')]).toEqual([2, 1]);
   });
 
   it('a move both endpoints report is a market move, not a fault: it is taken and no circuit opens', async () => {
-    const c = client([a.url, b.url]);
+    const c = client([emu.a.url, emu.b.url]);
     await c.source.fetchUsdPrices([SOL]);
-    a.setFaults(['price:wrong-price=100']);
-    b.setFaults(['price:wrong-price=100']);
+    emu.a.setFaults(['price:wrong-price=100']);
+    emu.b.setFaults(['price:wrong-price=100']);
     for (let i = 0; i < 3; i++) {
       clock.advance(2_000);
       const r = await c.source.fetchUsdPrices([SOL]);
@@ -175,9 +134,9 @@ describe('plausibility: a price far from the last good one is a bad answer', () 
   });
 
   it('with one endpoint, a deviating price is refused until the last good one ages out (lastGoodMaxAgeMs)', async () => {
-    const c = client([a.url], { breakerFailureThreshold: 100 }, { lastGoodMaxAgeMs: 10_000, maxDeviationBps: 2_000 });
+    const c = client([emu.a.url], { breakerFailureThreshold: 100 }, { lastGoodMaxAgeMs: 10_000, maxDeviationBps: 2_000 });
     await c.source.fetchUsdPrices([SOL]);
-    a.setFaults(['price:wrong-price=1']);
+    emu.a.setFaults(['price:wrong-price=1']);
     clock.advance(5_000);
     expect((await c.source.fetchUsdPrices([SOL])).prices.has(SOL)).toBe(false);
     clock.advance(5_001);
@@ -191,11 +150,11 @@ describe('plausibility: a price far from the last good one is a bad answer', () 
       [2_000, true],
       [500, false],
     ] as const) {
-      const c = client([a.url], {}, { maxDeviationBps: bps });
+      const c = client([emu.a.url], {}, { maxDeviationBps: bps });
       await c.source.fetchUsdPrices([SOL]);
-      a.setFaults([`price:wrong-price=${tenPercentOff}`]);
+      emu.a.setFaults([`price:wrong-price=${tenPercentOff}`]);
       expect((await c.source.fetchUsdPrices([SOL])).prices.has(SOL)).toBe(priced);
-      a.clearFaults();
+      emu.a.clearFaults();
     }
   });
 });

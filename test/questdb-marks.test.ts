@@ -3,55 +3,17 @@
  * periodically) to the recorder, which writes it behind as a `portfolio_marks` row through the same
  * queue as trades, against the strict local line-protocol receiver.
  */
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RawTradeRequest } from '../src/domain/request.js';
+import { describe, expect, it } from 'vitest';
 import { toNumber } from '../src/domain/ratio.js';
 import type { MarkingExecutor } from '../src/executor/executor.js';
 import type { ExecutorMetricsSink, MarkRecord, TradeRecorder } from '../src/executor/ports.js';
-import { testExecutor } from './support/executor.js';
-import { startQuestDbReceiver, type IlpRow, type QuestDbReceiver } from './fakes/questdb-receiver.js';
-import { createQuestDbRecorder, type QuestDbRecorder, type QuestDbRecorderOptions } from '../src/store/questdb/recorder.js';
+import { buy as trade, testExecutor } from './support/executor.js';
+import type { IlpRow, QuestDbReceiver } from './fakes/questdb-receiver.js';
+import { questDbHarness, quiet } from './support/questdb.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let receiver: QuestDbReceiver | undefined;
-let recorder: QuestDbRecorder | undefined;
-afterEach(async () => {
-  await recorder?.close(0);
-  await receiver?.close();
-  recorder = undefined;
-  receiver = undefined;
-});
-
-function start(r: QuestDbReceiver, patch: Partial<QuestDbRecorderOptions> = {}): QuestDbRecorder {
-  recorder = createQuestDbRecorder({
-    conf: `${r.conf}request_timeout=500;retry_timeout=800;`,
-    queueCap: 10_000,
-    flushRows: 100,
-    flushIntervalMs: 50,
-    backoffMinMs: 50,
-    backoffMaxMs: 400,
-    log: quiet,
-    ...patch,
-  });
-  return recorder;
-}
-
-const trade = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
-  requestId: randomUUID(),
-  action: 'BUY',
-  baseToken: 'SOL',
-  quoteToken: 'USDC',
-  amount: '1',
-  isBaseInput: true,
-  priorityFee: '0',
-  simulateMev: false,
-  portfolioId: '',
-  mevProtection: 'UNSPECIFIED',
-  ...patch,
-});
+const { startReceiver, start } = questDbHarness();
 
 /** An executor over `rec` whose clock moves 1 s per reading, so no two marks share a timestamp. */
 function executorWith(rec: TradeRecorder, metrics?: ExecutorMetricsSink) {
@@ -74,7 +36,7 @@ async function until(cond: () => boolean): Promise<void> {
 
 describe('equity marks in QuestDB', () => {
   it('after trades and a periodic round the receiver holds one valid portfolio_marks row per mark, with its values', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const rec = start(receiver);
     const { executor, journal } = executorWith(rec);
     const booked = [];
@@ -112,7 +74,7 @@ describe('equity marks in QuestDB', () => {
   });
 
   it('QuestDB down: trades and marks book as usual, the rows wait in the queue and arrive once it is back', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     await receiver.setMode('refuse');
     const rec = start(receiver);
     const { executor, journal } = executorWith(rec);
@@ -152,7 +114,7 @@ describe('equity marks in QuestDB', () => {
   });
 
   it('a mark queued behind trades on shutdown is reported unsent with them', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const warned: Record<string, unknown>[] = [];
     const rec = start(receiver, { flushRows: 1_000, flushIntervalMs: 60_000, log: { ...quiet, warn: (o) => warned.push(o as Record<string, unknown>) } });
     await receiver.setMode('stall');

@@ -1,46 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Trade } from '../src/domain/trade.js';
 import { sampleTrade } from './fakes/fake-executor.js';
 import { createQuestDbMetrics } from '../src/store/questdb/metrics.js';
-import { startQuestDbReceiver, type QuestDbReceiver } from './fakes/questdb-receiver.js';
-import { createQuestDbRecorder, type QuestDbRecorder, type QuestDbRecorderOptions } from '../src/store/questdb/recorder.js';
+import type { QuestDbReceiver } from './fakes/questdb-receiver.js';
+import { questDbHarness, quiet } from './support/questdb.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let seq = 0;
 const trade = (patch: Partial<Trade> = {}): Trade => sampleTrade({ tradeId: randomUUID(), executedAtMs: 1_700_000_000_000 + seq++, ...patch });
 
-let receiver: QuestDbReceiver | undefined;
-let recorder: QuestDbRecorder | undefined;
-afterEach(async () => {
-  await recorder?.close(0);
-  await receiver?.close();
-  recorder = undefined;
-  receiver = undefined;
-});
-
-/** Short client timeouts so a stalled or closed receiver fails a flush quickly. */
-function start(r: QuestDbReceiver, patch: Partial<QuestDbRecorderOptions> = {}): QuestDbRecorder {
-  recorder = createQuestDbRecorder({
-    conf: `${r.conf}request_timeout=500;retry_timeout=800;`,
-    queueCap: 10_000,
-    flushRows: 100,
-    flushIntervalMs: 50,
-    backoffMinMs: 50,
-    backoffMaxMs: 400,
-    log: quiet,
-    ...patch,
-  });
-  return recorder;
-}
+const { startReceiver, start } = questDbHarness();
 
 const ids = (r: QuestDbReceiver): string[] => r.rows('trades').map((row) => String(row.fields.trade_id?.value));
 
 describe('QuestDB recorder', () => {
   it('flushes a partial batch by time, not only by row count', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const rec = start(receiver, { flushRows: 1_000 });
     const t = trade();
     rec.record(t);
@@ -49,7 +26,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('keeps every trade through a short outage under steady load and ends with one row per trade', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const rec = start(receiver);
     const sent: string[] = [];
     const load = async (ms: number): Promise<void> => {
@@ -79,7 +56,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('bounds memory by the queue cap in a long outage, dropping the oldest and exporting the count', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const registry = new Registry();
     let depth = (): number => 0;
     const rec = start(receiver, { queueCap: 100, flushRows: 10, metrics: createQuestDbMetrics(registry, () => depth()) });
@@ -102,7 +79,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('isolates and drops only the rows QuestDB rejects with 400, sending the rest', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     // the table already holds failure_reason as a LONG: a trade with a reason (a string) is a cast error
     await fetch(`http://127.0.0.1:${receiver.port}/write`, { method: 'POST', body: 'trades failure_reason=1i 1\n' });
     const rec = start(receiver, { flushRows: 10 });
@@ -115,7 +92,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('starts while QuestDB is down and sends once it comes up (the /settings probe is retried)', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     await receiver.setMode('refuse');
     const rec = start(receiver);
     const t = trade();
@@ -127,7 +104,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('flushes what is queued on close', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const rec = start(receiver, { flushRows: 1_000, flushIntervalMs: 60_000 });
     const all = Array.from({ length: 50 }, () => trade());
     for (const t of all) rec.record(t);
@@ -137,7 +114,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('gives up at the shutdown deadline when QuestDB stalls, reporting what is unsent', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const warnings: string[] = [];
     const rec = start(receiver, { flushRows: 1_000, flushIntervalMs: 60_000, log: { ...quiet, warn: (_o, msg) => warnings.push(msg ?? '') } });
     await receiver.setMode('stall');
@@ -148,7 +125,7 @@ describe('QuestDB recorder', () => {
   });
 
   it('never logs the conf or its credentials', async () => {
-    receiver = await startQuestDbReceiver();
+    const receiver = await startReceiver();
     const lines: string[] = [];
     const log = { info: (o: object) => lines.push(JSON.stringify(o)), warn: (o: object) => lines.push(JSON.stringify(o)), error: (o: object) => lines.push(JSON.stringify(o)) };
     await receiver.setMode('refuse');

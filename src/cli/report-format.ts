@@ -151,11 +151,12 @@ export function formatReport(r: PortfolioReportMessage): string {
 /** One row of `pte report --all`: a report, or why there is none. */
 export type ReportRow = { readonly portfolioId: string; readonly report: PortfolioReportMessage } | { readonly portfolioId: string; readonly error: string };
 
-/** `pte report --all`: one row per portfolio, side by side; portfolios without a report are listed under the table with the reason. */
-export function formatComparison(rows: readonly ReportRow[]): string {
-  if (rows.length === 0) return 'no portfolios yet';
-  const ok = rows.flatMap((r) => ('report' in r ? [r.report] : []));
-  const lines = ok.map((r) => [
+/** The columns of a side-by-side comparison of portfolios (`pte report --all`, the tear sheet). */
+export const COMPARISON_COLUMNS: readonly string[] = ['portfolio', 'start value', 'end value', 'return', 'buy-and-hold', 'max drawdown', 'Sharpe', 'trades', 'win rate', 'fees', 'realism cost'];
+
+/** One portfolio's row of a side-by-side comparison, in COMPARISON_COLUMNS order. */
+export function comparisonCells(r: PortfolioReportMessage): string[] {
+  return [
     r.portfolioId,
     usd(r.startValueUsd),
     usd(r.endValueUsd),
@@ -167,10 +168,17 @@ export function formatComparison(rows: readonly ReportRow[]): string {
     percent(r.closes?.winRate),
     usdFine(feesUsd(r.costs)),
     usdFine(r.costs?.totalUsd ?? '0'),
-  ]);
+  ];
+}
+
+/** `pte report --all`: one row per portfolio, side by side; portfolios without a report are listed under the table with the reason. */
+export function formatComparison(rows: readonly ReportRow[]): string {
+  if (rows.length === 0) return 'no portfolios yet';
+  const ok = rows.flatMap((r) => ('report' in r ? [r.report] : []));
+  const lines = ok.map(comparisonCells);
   const out = [
     table(
-      ['portfolio', 'start value', 'end value', 'return', 'buy-and-hold', 'max drawdown', 'Sharpe', 'trades', 'win rate', 'fees', 'realism cost'],
+      COMPARISON_COLUMNS,
       lines,
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),

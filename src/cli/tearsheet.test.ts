@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PortfolioReportMessage } from '../client/index.js';
 import { reportToWire } from '../server/report-mapping.js';
-import { sampleReportInput } from '../../test/fakes/fake-executor.js';
+import { sampleReportInput } from '../../test/support/report.js';
 import { buildReport } from '../report/report.js';
 import { axisUsd, escapeHtml, niceTicks, renderTearsheet } from './tearsheet.js';
 

@@ -6,7 +6,7 @@
  */
 import type { PortfolioReportMessage } from '../client/index.js';
 import { groupDigits, roundDecimal, symbolOf, timestamp, usd } from './format.js';
-import { COST_ROWS, duration, feesUsd, msOf, percent, ratioText, tradeCountsText, usdFine, type ReportRow } from './report-format.js';
+import { COMPARISON_COLUMNS, comparisonCells, COST_ROWS, duration, feesUsd, msOf, percent, ratioText, tradeCountsText, usdFine, type ReportRow } from './report-format.js';
 
 /** Text for HTML content and attribute values: & < > " ' escaped. */
 export function escapeHtml(text: string): string {
@@ -322,20 +322,8 @@ export function reportSection(r: PortfolioReportMessage): string {
 function comparison(rows: readonly ReportRow[]): string {
   const ok = rows.flatMap((x) => ('report' in x ? [x.report] : []));
   const table = htmlTable(
-    ['portfolio', 'start value', 'end value', 'return', 'buy-and-hold', 'max drawdown', 'Sharpe', 'trades', 'win rate', 'fees', 'realism cost'],
-    ok.map((r) => [
-      r.portfolioId,
-      usd(r.startValueUsd),
-      usd(r.endValueUsd),
-      percent(r.totalReturn, true),
-      percent(r.benchmarkReturn, true),
-      percent(r.drawdown?.max),
-      ratioText(r.sharpe),
-      groupDigits(r.trades?.total ?? '0'),
-      percent(r.closes?.winRate),
-      usdFine(feesUsd(r.costs)),
-      usdFine(r.costs?.totalUsd ?? '0'),
-    ]),
+    COMPARISON_COLUMNS,
+    ok.map(comparisonCells),
     [false, true, true, true, true, true, true, true, true, true, true],
   );
   const failed = rows.flatMap((x) => ('error' in x ? [`<li><b>${esc(x.portfolioId)}</b>: ${esc(x.error)}</li>`] : []));

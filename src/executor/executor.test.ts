@@ -1,39 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExecutorError, isExecutorError } from '../domain/errors.js';
-import type { RawTradeRequest } from '../domain/request.js';
 import { fromBps, ZERO } from '../domain/ratio.js';
 import { NO_MEV } from '../domain/trade.js';
 import type { ExecutorMetricsSink, Log } from './ports.js';
-import { fixedPrices, testExecutor } from '../../test/support/executor.js';
+import { buy, code, fixedPrices, testExecutor } from '../../test/support/executor.js';
 import type { Executor, PortfolioSummary } from './types.js';
 
-const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
-  requestId: randomUUID(),
-  action: 'BUY',
-  baseToken: 'SOL',
-  quoteToken: 'USDC',
-  amount: '1',
-  isBaseInput: true,
-  priorityFee: '0',
-  simulateMev: false,
-  portfolioId: '',
-  mevProtection: 'UNSPECIFIED',
-  ...patch,
-});
-
 const balance = (p: PortfolioSummary, symbol: string): string => p.balances.find((b) => b.token.symbol === symbol)?.amount.toString() ?? '0';
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isExecutorError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
 
 describe('executeTrade', () => {
   it('fills a BUY at expected x 1.01, moves exactly the fill, and charges 5,000 lamports', async () => {

@@ -1,35 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isExecutorError } from '../domain/errors.js';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { RawTradeRequest } from '../domain/request.js';
 import { createTokenRegistry } from '../domain/tokens.js';
 import { requestFingerprint, validateTradeRequest } from '../domain/validation.js';
-import { testExecutor } from '../../test/support/executor.js';
-
-const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
-  requestId: randomUUID(),
-  action: 'BUY',
-  baseToken: 'SOL',
-  quoteToken: 'USDC',
-  amount: '1',
-  isBaseInput: true,
-  priorityFee: '0',
-  simulateMev: false,
-  portfolioId: '',
-  mevProtection: 'UNSPECIFIED',
-  ...patch,
-});
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isExecutorError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+import { buy, code, testExecutor } from '../../test/support/executor.js';
 
 /**
  * Books `req`, pushes it out of the result cache, then rewrites its journaled trade with the

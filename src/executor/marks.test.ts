@@ -8,7 +8,6 @@ import { isExecutorError } from '../domain/errors.js';
 import type { UsdPrice } from '../domain/market.js';
 import { nanoUsd } from '../domain/pricing.js';
 import { fromDecimalString, type Ratio } from '../domain/ratio.js';
-import type { RawTradeRequest } from '../domain/request.js';
 import { createTokenRegistry, type Mint } from '../domain/tokens.js';
 import { formatUsd, usdFromNano } from '../report/usd.js';
 import { openFileJournal, type FileJournal } from '../store/file-journal.js';
@@ -21,24 +20,10 @@ import type { MarkingExecutor } from './executor.js';
 import type { PipelineOptions } from './pipeline.js';
 import type { MarkRecord, PriceProvider } from './ports.js';
 import { verifyEvents } from './replay.js';
-import { fixedPrices, testExecutor } from '../../test/support/executor.js';
+import { buy as trade, fixedPrices, testExecutor } from '../../test/support/executor.js';
 
 const tokens = createTokenRegistry();
 const SOL = tokens.bySymbol('SOL');
-
-const trade = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
-  requestId: randomUUID(),
-  action: 'BUY',
-  baseToken: 'SOL',
-  quoteToken: 'USDC',
-  amount: '1',
-  isBaseInput: true,
-  priorityFee: '0',
-  simulateMev: false,
-  portfolioId: '',
-  mevProtection: 'UNSPECIFIED',
-  ...patch,
-});
 
 async function code(promise: Promise<unknown>): Promise<string> {
   try {

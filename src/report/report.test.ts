@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isExecutorError } from '../domain/errors.js';
-import { div, fromBps, fromDecimalString as d, mul, sub, ZERO } from '../domain/ratio.js';
+import { div, fromDecimalString as d, mul, sub, ZERO } from '../domain/ratio.js';
 import { formatCostUsd, formatUsd } from './usd.js';
 import { buildReport, type ReportInput } from './report.js';
-import { makeTrade, markOf, SOL, USDC } from '../../test/support/report.js';
+import { markOf, REPORT_T0, sampleReportInput, SOL, USDC } from '../../test/support/report.js';
 
 /*
  * The scripted scenario. Start: 10 SOL and 1,000 USDC, SOL at $100, USDC at $1 (value $2,000).
@@ -13,39 +13,12 @@ import { makeTrade, markOf, SOL, USDC } from '../../test/support/report.js';
  *  T3 (seq 4, day 4 12:00) BUY 1 SOL that fails on slippage at SOL $110: only its 5,000 lamports are paid.
  * Balances: after T1 10.999995 SOL / 899 USDC; after T2 8.99998 SOL / 1,077.2 USDC; after T3 8.999975 SOL.
  */
-const T0 = Date.UTC(2024, 0, 1);
+const T0 = REPORT_T0;
 const H = 3_600_000;
-const SOL_1 = 10_999_995_000n;
-const SOL_2 = 8_999_980_000n;
 const SOL_3 = 8_999_975_000n;
 
-const marks = [
-  markOf(1, T0, [[SOL, 10_000_000_000n], [USDC, 1_000_000_000n]], [[SOL, '100'], [USDC, '1']]), // 2000
-  markOf(2, T0 + 12 * H, [[SOL, SOL_1], [USDC, 899_000_000n]], [[SOL, '100'], [USDC, '1']]), // 1099.9995 + 899 = 1998.9995
-  markOf(2, T0 + 36 * H, [[SOL, SOL_1], [USDC, 899_000_000n]], [[SOL, '120'], [USDC, '1']]), // 1319.9994 + 899 = 2218.9994
-  markOf(2, T0 + 60 * H, [[SOL, SOL_1], [USDC, 899_000_000n]], [[SOL, '90'], [USDC, '1']]), // 989.99955 + 899 = 1888.99955
-  markOf(3, T0 + 61 * H, [[SOL, SOL_2], [USDC, 1_077_200_000n]], [[SOL, '90'], [USDC, '1']]), // 809.9982 + 1077.2 = 1887.1982
-  markOf(4, T0 + 84 * H, [[SOL, SOL_3], [USDC, 1_077_200_000n]], [[SOL, '110'], [USDC, '1']]), // 989.99725 + 1077.2 = 2067.19725
-];
-const common = { base: SOL, quote: USDC, quoteUsd: '1', isBaseInput: true } as const;
-const trades = [
-  makeTrade({ ...common, sequence: 2, atMs: T0 + 12 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '100', slippage: fromBps(100) }),
-  makeTrade({
-    ...common,
-    sequence: 3,
-    atMs: T0 + 61 * H,
-    action: 'SELL',
-    amount: 2_000_000_000n,
-    baseUsd: '90',
-    baseLiquidityUsd: '119640',
-    slippage: fromBps(50),
-    mevLoss: fromBps(50),
-    priorityFee: 10_000n,
-    metadata: { strategy: 'momentum' },
-  }),
-  makeTrade({ ...common, sequence: 4, atMs: T0 + 84 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '110', status: 'FAILED_SLIPPAGE', metadata: { strategy: 'momentum' } }),
-];
-const input: ReportInput = { portfolioId: 'default', trades, marks, sol: SOL };
+const input: ReportInput = sampleReportInput();
+const { trades, marks } = input;
 
 describe('buildReport on a scripted scenario', () => {
   const r = buildReport(input);

@@ -13,7 +13,8 @@ import { buildReport } from '../report/report.js';
 import { formatCostUsd, formatUsd } from '../report/usd.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { apiKeyHash, resolveApiKeys } from './guards/index.js';
-import { createFakeExecutor, REPORT_T0, sampleReportInput, type FakeExecutor } from '../../test/fakes/fake-executor.js';
+import { createFakeExecutor, type FakeExecutor } from '../../test/fakes/fake-executor.js';
+import { REPORT_T0, sampleReportInput } from '../../test/support/report.js';
 
 const H = 3_600_000;
 

@@ -5,14 +5,13 @@
  */
 import { amount, lamports } from '../../src/domain/amount.js';
 import { ExecutorError } from '../../src/domain/errors.js';
-import { fromBps, ratio } from '../../src/domain/ratio.js';
+import { ratio } from '../../src/domain/ratio.js';
 import type { RawTradeRequest } from '../../src/domain/request.js';
 import { defaultTokens, type Token } from '../../src/domain/tokens.js';
 import { NO_MEV, type Trade } from '../../src/domain/trade.js';
 import type { ExecuteOptions, Executor, PortfolioSummary, ReportQuery, TradePage, TradeResult } from '../../src/executor/types.js';
-import type { Mark } from '../../src/report/marks.js';
-import { buildReport, type ReportInput } from '../../src/report/report.js';
-import { makeTrade, markOf } from '../support/report.js';
+import { buildReport } from '../../src/report/report.js';
+import { sampleReportInput } from '../support/report.js';
 
 const tokens = defaultTokens();
 function token(symbol: string): Token {
@@ -90,47 +89,6 @@ export function samplePortfolio(portfolioId = 'default'): PortfolioSummary {
     updatedAtMs: 1_700_000_000_500,
     priceSource: 'sim',
   };
-}
-
-/**
- * A fixed history for reports: 10 SOL and 1,000 USDC at SOL $100 ($2,000); a BUY of 1 SOL with 100 bps
- * slippage; SOL to $120 and $90; a SELL of 2 SOL tagged "momentum" with slippage, impact and MEV; a
- * BUY that fails on slippage at SOL $110 (tagged "momentum"). Six marks over four UTC days of 2024.
- */
-export const REPORT_T0 = Date.UTC(2024, 0, 1);
-export function sampleReportInput(portfolioId = 'default'): Omit<ReportInput, 'fromMs' | 'toMs' | 'groupBy' | 'maxPoints'> {
-  const H = 3_600_000;
-  const T0 = REPORT_T0;
-  const s1 = 10_999_995_000n;
-  const s2 = 8_999_980_000n;
-  const s3 = 8_999_975_000n;
-  const marks: Mark[] = [
-    markOf(1, T0, [[SOL, 10_000_000_000n], [USDC, 1_000_000_000n]], [[SOL, '100'], [USDC, '1']], portfolioId),
-    markOf(2, T0 + 12 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '100'], [USDC, '1']], portfolioId),
-    markOf(2, T0 + 36 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '120'], [USDC, '1']], portfolioId),
-    markOf(2, T0 + 60 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '90'], [USDC, '1']], portfolioId),
-    markOf(3, T0 + 61 * H, [[SOL, s2], [USDC, 1_077_200_000n]], [[SOL, '90'], [USDC, '1']], portfolioId),
-    markOf(4, T0 + 84 * H, [[SOL, s3], [USDC, 1_077_200_000n]], [[SOL, '110'], [USDC, '1']], portfolioId),
-  ];
-  const common = { base: SOL, quote: USDC, quoteUsd: '1', isBaseInput: true, portfolioId } as const;
-  const trades = [
-    makeTrade({ ...common, sequence: 2, atMs: T0 + 12 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '100', slippage: fromBps(100) }),
-    makeTrade({
-      ...common,
-      sequence: 3,
-      atMs: T0 + 61 * H,
-      action: 'SELL',
-      amount: 2_000_000_000n,
-      baseUsd: '90',
-      baseLiquidityUsd: '119640',
-      slippage: fromBps(50),
-      mevLoss: fromBps(50),
-      priorityFee: 10_000n,
-      metadata: { strategy: 'momentum' },
-    }),
-    makeTrade({ ...common, sequence: 4, atMs: T0 + 84 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '110', status: 'FAILED_SLIPPAGE', metadata: { strategy: 'momentum' } }),
-  ];
-  return { portfolioId, trades, marks, sol: SOL };
 }
 
 export interface FakeExecutor extends Executor {

@@ -1,5 +1,7 @@
-import { ExecutorError } from '../../src/domain/errors.js';
+import { randomUUID } from 'node:crypto';
+import { ExecutorError, isExecutorError } from '../../src/domain/errors.js';
 import type { QuoteRequest, RouteQuote, UsdPrice } from '../../src/domain/market.js';
+import type { RawTradeRequest } from '../../src/domain/request.js';
 import { cpmmQuote } from './cpmm-quote.js';
 import { fromDecimalString } from '../../src/domain/ratio.js';
 import { createSlippageRegistry } from '../../src/domain/slippage/registry.js';
@@ -79,4 +81,30 @@ export function testExecutor(
     ...overrides,
   });
   return { executor, journal };
+}
+
+/** A raw request to BUY 1 SOL with USDC under a fresh request id, as a client would send it; `patch` overrides any field. */
+export const buy = (patch: Partial<RawTradeRequest> = {}): RawTradeRequest => ({
+  requestId: randomUUID(),
+  action: 'BUY',
+  baseToken: 'SOL',
+  quoteToken: 'USDC',
+  amount: '1',
+  isBaseInput: true,
+  priorityFee: '0',
+  simulateMev: false,
+  portfolioId: '',
+  mevProtection: 'UNSPECIFIED',
+  ...patch,
+});
+
+/** The ExecutorError code `promise` rejects with, or 'OK' if it resolves; any other error is rethrown. */
+export async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    if (isExecutorError(e)) return e.code;
+    throw e;
+  }
+  return 'OK';
 }

@@ -2,13 +2,13 @@ import { amount, lamports } from '../../src/domain/amount.js';
 import { DEFAULT_FEES, networkFee, type FeeSchedule } from '../../src/domain/fees.js';
 import type { Position } from '../../src/domain/ledger.js';
 import { fillTrade, nanoUsd, priceTrade, toBps } from '../../src/domain/pricing.js';
-import { add, reduced, ZERO, type Ratio } from '../../src/domain/ratio.js';
+import { add, fromBps, reduced, ZERO, type Ratio } from '../../src/domain/ratio.js';
 import type { JsonValue, TradeAction, TradeStatus } from '../../src/domain/request.js';
-import { registry, request, routeQuote, usd } from './domain.js';
+import { registry, request, routeQuote, SOL, usd, USDC } from './domain.js';
 import type { Mint, Token } from '../../src/domain/tokens.js';
 import { NO_MEV } from '../../src/domain/trade.js';
 import { computeMark, type Mark } from '../../src/report/marks.js';
-import type { ReportTrade } from '../../src/report/report.js';
+import type { ReportInput, ReportTrade } from '../../src/report/report.js';
 
 export { JUP, registry, SOL, USDC } from './domain.js';
 
@@ -114,4 +114,45 @@ export const pricesOf = (prices: readonly (readonly [Token, string])[]): Map<Min
 /** A mark of the given balances at the given prices. */
 export function markOf(sequence: number, atMs: number, balances: readonly (readonly [Token, bigint])[], prices: readonly (readonly [Token, string])[], portfolioId = 'default'): Mark {
   return computeMark({ portfolioId, sequence, positions: positionsOf(balances) }, registry, pricesOf(prices), atMs);
+}
+
+/**
+ * A fixed history for reports: 10 SOL and 1,000 USDC at SOL $100 ($2,000); a BUY of 1 SOL with 100 bps
+ * slippage; SOL to $120 and $90; a SELL of 2 SOL tagged "momentum" with slippage, impact and MEV; a
+ * BUY that fails on slippage at SOL $110 (tagged "momentum"). Six marks over four UTC days of 2024.
+ */
+export const REPORT_T0 = Date.UTC(2024, 0, 1);
+export function sampleReportInput(portfolioId = 'default'): Omit<ReportInput, 'fromMs' | 'toMs' | 'groupBy' | 'maxPoints'> {
+  const H = 3_600_000;
+  const T0 = REPORT_T0;
+  const s1 = 10_999_995_000n;
+  const s2 = 8_999_980_000n;
+  const s3 = 8_999_975_000n;
+  const marks: Mark[] = [
+    markOf(1, T0, [[SOL, 10_000_000_000n], [USDC, 1_000_000_000n]], [[SOL, '100'], [USDC, '1']], portfolioId),
+    markOf(2, T0 + 12 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '100'], [USDC, '1']], portfolioId),
+    markOf(2, T0 + 36 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '120'], [USDC, '1']], portfolioId),
+    markOf(2, T0 + 60 * H, [[SOL, s1], [USDC, 899_000_000n]], [[SOL, '90'], [USDC, '1']], portfolioId),
+    markOf(3, T0 + 61 * H, [[SOL, s2], [USDC, 1_077_200_000n]], [[SOL, '90'], [USDC, '1']], portfolioId),
+    markOf(4, T0 + 84 * H, [[SOL, s3], [USDC, 1_077_200_000n]], [[SOL, '110'], [USDC, '1']], portfolioId),
+  ];
+  const common = { base: SOL, quote: USDC, quoteUsd: '1', isBaseInput: true, portfolioId } as const;
+  const trades = [
+    makeTrade({ ...common, sequence: 2, atMs: T0 + 12 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '100', slippage: fromBps(100) }),
+    makeTrade({
+      ...common,
+      sequence: 3,
+      atMs: T0 + 61 * H,
+      action: 'SELL',
+      amount: 2_000_000_000n,
+      baseUsd: '90',
+      baseLiquidityUsd: '119640',
+      slippage: fromBps(50),
+      mevLoss: fromBps(50),
+      priorityFee: 10_000n,
+      metadata: { strategy: 'momentum' },
+    }),
+    makeTrade({ ...common, sequence: 4, atMs: T0 + 84 * H, action: 'BUY', amount: 1_000_000_000n, baseUsd: '110', status: 'FAILED_SLIPPAGE', metadata: { strategy: 'momentum' } }),
+  ];
+  return { portfolioId, trades, marks, sol: SOL };
 }
