@@ -5,7 +5,8 @@
  * shows it in the trades table and moves the equity value without a reload, and shows a refused
  * trade's error naming the field. Screenshots of both pages go to docs/img/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,7 +20,12 @@ if (!available && !inCi) {
   console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium); in CI it runs`);
 }
 
-const IMG = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'img');
+/**
+ * Where the screenshots go: docs/img when PTE_SCREENSHOTS=1 (to refresh the README's pictures),
+ * else a scratch folder, so a test run leaves the checkout as it was.
+ */
+const IMG =
+  process.env.PTE_SCREENSHOTS === '1' ? join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'img') : mkdtempSync(join(tmpdir(), 'pte-dashboard-'));
 
 describe.skipIf(!available && !inCi)('dashboard in headless Chromium', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
