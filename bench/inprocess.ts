@@ -9,8 +9,8 @@ import { createMetrics } from '../src/observability/metrics.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createMemoryJournal } from '../src/store/memory-journal.js';
 import { table } from './table.js';
+import { STAGES } from './load.js';
 
-const STAGES = ['validationUs', 'priceLookupUs', 'slippageUs', 'mevUs', 'portfolioUpdateUs', 'journalUs', 'totalUs'] as const;
 
 const request = (i: number): RawTradeRequest => ({
   requestId: randomUUID(),

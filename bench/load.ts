@@ -98,10 +98,3 @@ export function tradeCall(client: Client, portfolios: number) {
   };
 }
 
-export const noopCall = (client: Client) => {
-  const m = serviceDefinition('paper_trader.v1.Diagnostics').Noop;
-  return async (): Promise<undefined> => {
-    await rawUnary(client, m.path, m.requestSerialize, { requestId: 'bench' });
-    return undefined;
-  };
-};

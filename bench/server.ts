@@ -1,7 +1,8 @@
 /**
  * The benchmark's server process: the real service on embedded defaults, on a free port, logging
- * nothing. It tells its parent the port over IPC and stops when asked. Running it in its own process
- * keeps the load generator's CPU out of the server's measurements.
+ * nothing. It tells its parent the port over IPC, reports its CPU time when asked ('cpu') and stops
+ * when asked ('stop'). Running it in its own process keeps the load generator's CPU out of the
+ * server's measurements.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,9 @@ const app = await startApp(
 );
 process.send?.({ port: app.grpcPort, httpPort: app.httpPort });
 process.on('message', (m) => {
-  if (m === 'stop') {
+  // This process's CPU time so far (every thread: the event loop, the journal's fsyncs), µs.
+  if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  else if (m === 'stop') {
     void app.stop(1_000).then(() => {
       rmSync(dataDir, { recursive: true, force: true });
       process.exit(0);
