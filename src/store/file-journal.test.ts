@@ -333,16 +333,26 @@ describe('file journal', () => {
     await again.journal.close();
   });
 
-  it('cuts a torn tail back to the last valid record and reports it', async () => {
+  /** A closed journal of the first twelve events, in one segment. */
+  async function twelveRecords(): Promise<{ dir: string; seg: string }> {
     const dir = tempDir();
     const { journal } = await open(dir);
     for (const e of events.slice(0, 12)) await journal.append(e);
     await journal.close();
-    const seg = join(dir, segmentName(1));
+    return { dir, seg: join(dir, segmentName(1)) };
+  }
+
+  /** A crash in the middle of writing record 13: half a line, no newline. Returns the size before it and what was written. */
+  function tearRecord13(seg: string): { whole: number; partial: string } {
     const whole = statSync(seg).size;
-    // A crash in the middle of writing record 13: half a line, no newline.
     const partial = encodeRecord(13, encodeEvent(events[12] as LedgerEvent)).slice(0, 200);
     writeFileSync(seg, partial, { flag: 'a' });
+    return { whole, partial };
+  }
+
+  it('cuts a torn tail back to the last valid record and reports it', async () => {
+    const { dir, seg } = await twelveRecords();
+    const { whole } = tearRecord13(seg);
 
     const again = await open(dir);
     expect(again.report.lastSeq).toBe(12);
@@ -356,14 +366,8 @@ describe('file journal', () => {
   });
 
   it('keeps the bytes of a cut torn tail in a quarantine file next to the segment', async () => {
-    const dir = tempDir();
-    const { journal } = await open(dir);
-    for (const e of events.slice(0, 12)) await journal.append(e);
-    await journal.close();
-    const seg = join(dir, segmentName(1));
-    const whole = statSync(seg).size;
-    const partial = encodeRecord(13, encodeEvent(events[12] as LedgerEvent)).slice(0, 200);
-    writeFileSync(seg, partial, { flag: 'a' });
+    const { dir, seg } = await twelveRecords();
+    const { whole, partial } = tearRecord13(seg);
     const logged = captureLog();
 
     const again = await open(dir, { log: logged.log });
@@ -375,11 +379,7 @@ describe('file journal', () => {
   });
 
   it('keeps a damaged complete last record (a flipped byte, not a torn write) in quarantine and reports it as an error', async () => {
-    const dir = tempDir();
-    const { journal } = await open(dir);
-    for (const e of events.slice(0, 12)) await journal.append(e);
-    await journal.close();
-    const seg = join(dir, segmentName(1));
+    const { dir, seg } = await twelveRecords();
     const original = readFileSync(seg);
     const lastStart = original.lastIndexOf(0x0a, original.length - 2) + 1;
     const damaged = Buffer.from(original);
@@ -403,11 +403,7 @@ describe('file journal', () => {
   });
 
   it('refuses to start on damage in the middle, naming the file and the byte', async () => {
-    const dir = tempDir();
-    const { journal } = await open(dir);
-    for (const e of events.slice(0, 12)) await journal.append(e);
-    await journal.close();
-    const seg = join(dir, segmentName(1));
+    const { dir, seg } = await twelveRecords();
     const text = readFileSync(seg, 'utf8');
     const lines = text.split('\n');
     const at = Buffer.byteLength(lines.slice(0, 5).join('\n')) + 1; // start of record 6
