@@ -148,3 +148,47 @@ export interface Log {
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Log;
 }
+
+/**
+ * A ledger store several executors share (PostgreSQL): portfolio state lives in it, not in any
+ * process, and every change is one transaction holding the portfolio's exclusive lock. The executor's
+ * portfolio book still applies every event (domain/ledger.ts); the store keeps the events, the state
+ * they give and the indexes, and answers reads from what is committed.
+ */
+export interface SharedLedgerStore extends TradeHistory, MarkJournal {
+  /**
+   * Runs `fn` in one transaction that holds the portfolio's exclusive lock (its row, locked; created
+   * empty if it did not exist, so concurrent first trades serialize too) and commits what it wrote
+   * when it returns; rejects, committing nothing, when it throws. Serialization failures and lost
+   * connections are retried with backoff until `signal` aborts: `fn` may run more than once and must
+   * have no effect but through `tx`. An outcome lost with the connection (COMMIT sent, no answer)
+   * is found by the retry: the request id is then already booked (`tx.findTrade`).
+   * Rejects ExecutorError JOURNAL_UNAVAILABLE when the database cannot be reached in time,
+   * DEADLINE_EXCEEDED when `signal` aborts first.
+   */
+  transaction<T>(portfolioId: string, fn: (tx: LedgerTransaction) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** The committed state of a portfolio; undefined when it was never created. */
+  readState(portfolioId: string): Promise<PortfolioState | undefined>;
+  /** Every existing portfolio's committed state. */
+  readStates(): Promise<PortfolioState[]>;
+  /**
+   * Calls `listener` for every trade booked by another executor, once committed, in sequence order
+   * for each portfolio (LISTEN/NOTIFY); returns the unsubscribe.
+   */
+  onRemoteTrade(listener: (trade: Trade) => void): () => void;
+}
+
+/** What a ledger transaction sees and writes (SharedLedgerStore.transaction). */
+export interface LedgerTransaction {
+  /** The portfolio's committed state, read under its lock; undefined when it does not exist yet. */
+  readonly state: PortfolioState | undefined;
+  /** The trade booked under this request id (case-insensitive) since the portfolio's last reset. */
+  findTrade(requestId: string): Promise<Trade | undefined>;
+  /** How many portfolios exist (for portfolios.max), counted in this transaction. */
+  portfolioCount(): Promise<number>;
+  /**
+   * Appends the events (in order, each one sequence after the last) and sets the portfolio's state to
+   * `state`, the result of applying them; written when the transaction commits. Call once.
+   */
+  write(events: readonly LedgerEvent[], state: PortfolioState): Promise<void>;
+}
