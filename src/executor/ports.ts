@@ -162,11 +162,11 @@ export interface SharedLedgerStore extends TradeHistory, MarkJournal {
    * when it returns; rejects, committing nothing, when it throws. Serialization failures and lost
    * connections are retried with backoff until `signal` aborts: `fn` may run more than once and must
    * have no effect but through `tx`. An outcome lost with the connection (COMMIT sent, no answer)
-   * is found by the retry: the request id is then already booked (`tx.findTrade`).
+   * is found by the retry: the request id is then already booked (`tx.booked`).
    * Rejects ExecutorError JOURNAL_UNAVAILABLE when the database cannot be reached in time,
    * DEADLINE_EXCEEDED when `signal` aborts first.
    */
-  transaction<T>(portfolioId: string, fn: (tx: LedgerTransaction) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  transaction<T>(portfolioId: string, fn: (tx: LedgerTransaction) => Promise<T>, options?: LedgerTransactionOptions): Promise<T>;
   /** The committed state of a portfolio; undefined when it was never created. */
   readState(portfolioId: string): Promise<PortfolioState | undefined>;
   /** Every existing portfolio's committed state. */
@@ -178,12 +178,19 @@ export interface SharedLedgerStore extends TradeHistory, MarkJournal {
   onRemoteTrade(listener: (trade: Trade) => void): () => void;
 }
 
+export interface LedgerTransactionOptions {
+  /** The request being booked: its trade, if one is already booked, is read with the lock (`tx.booked`). */
+  readonly requestId?: string | undefined;
+  /** Retries stop, and the transaction rejects DEADLINE_EXCEEDED, once it aborts. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** What a ledger transaction sees and writes (SharedLedgerStore.transaction). */
 export interface LedgerTransaction {
   /** The portfolio's committed state, read under its lock; undefined when it does not exist yet. */
   readonly state: PortfolioState | undefined;
-  /** The trade booked under this request id (case-insensitive) since the portfolio's last reset. */
-  findTrade(requestId: string): Promise<Trade | undefined>;
+  /** The trade booked under options.requestId (case-insensitive) since the portfolio's last reset. */
+  readonly booked: Trade | undefined;
   /** How many portfolios exist (for portfolios.max), counted in this transaction. */
   portfolioCount(): Promise<number>;
   /**
