@@ -99,7 +99,7 @@ describe('a journal written by the earlier release', () => {
     expect(again.report.snapshotSeq).toBeGreaterThan(first.report.lastSeq); // a snapshot of the book, past the fixture's records
     const { hashes } = await hashesAndTrades(again.executor);
     expect(Object.fromEntries(Object.entries(hashes).filter(([id]) => id !== 'delta'))).toEqual(expected.stateHashes);
-    const state = [...again.executor.durableStates()].find((s) => s.portfolioId === 'delta');
+    const state = (await again.executor.states()).find((s) => s.portfolioId === 'delta');
     expect(state && portfolioStateHash(state)).toBe(hashes.delta);
     await again.journal.close();
   });

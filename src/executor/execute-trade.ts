@@ -8,11 +8,10 @@ import type { TradeRequest } from '../domain/request.js';
 import { deriveSeed } from '../domain/rng.js';
 import type { TokenRegistry } from '../domain/tokens.js';
 import type { Trade, TradeLanding } from '../domain/trade.js';
-import type { KeyedMutex } from './keyed-mutex.js';
 import { drawLandingDelay, effectivePricing, waitForLanding } from './landing-stage.js';
 import type { MarkTaker } from './mark-taker.js';
 import { buildTrade, draftTrade, type MarketSnapshot, type PipelineOptions } from './pipeline.js';
-import type { PortfolioBook } from './portfolio-book.js';
+import type { Ledger } from './ledger.js';
 import type { ExecutorMetricsSink, Log, PriceFreshness, PriceProvider, Stage, TradeRecorder } from './ports.js';
 import type { Feed } from './trade-feed.js';
 import type { ExecutionMetrics, TradeResult } from './types.js';
@@ -24,19 +23,23 @@ export interface TradeRunContext {
   readonly prices: PriceProvider;
   readonly pipeline: PipelineOptions;
   readonly seed: bigint;
-  readonly book: PortfolioBook;
-  readonly mutex: KeyedMutex;
+  readonly ledger: Ledger;
   readonly valuation: Valuation;
   readonly marks: MarkTaker;
   readonly trades: Feed<Trade>;
   /** The event that creates a portfolio with its configured starting balances, valued at current prices. */
   creationEvent(portfolioId: string): Promise<LedgerEvent>;
+  /** The answer to a request whose trade the ledger already holds: the original, or DUPLICATE_REQUEST. */
+  duplicate(request: TradeRequest, fingerprint: string, booked: Trade): Promise<TradeResult>;
   readonly log: Log;
   readonly now: () => number;
   readonly slowExecutionMs: number;
   readonly recorder?: TradeRecorder | undefined;
   readonly metrics?: ExecutorMetricsSink | undefined;
 }
+
+/** What the trade's change decided: the trade booked (with its portfolio's creation), or the one booked before. */
+type Booking = { readonly trade: Trade; readonly created: LedgerEvent | undefined } | { readonly duplicate: Trade };
 
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
 
@@ -74,7 +77,7 @@ async function priceRequest(ctx: TradeRunContext, request: TradeRequest, freshne
  * valuation, metrics and the "trade completed" log line.
  */
 export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fingerprint: string, t0: bigint, validationUs: number, signal: AbortSignal | undefined): Promise<TradeResult> {
-  const { book, pipeline, metrics, now } = ctx;
+  const { pipeline, metrics, now } = ctx;
   const sol = ctx.tokens.sol;
   const timings: Partial<Record<Stage, number>> = { validation: validationUs };
   const rlog = ctx.log.child({ request_id: asked.requestId });
@@ -104,47 +107,38 @@ export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fi
   timings.mev = d.mevUs;
   if (d.mevFailed) metrics?.countSideFailure('mev');
 
-  const { trade, entry, tLock, tJournal, durable } = await ctx.mutex.run(request.portfolioId, async () => {
-    if (signal?.aborted) throw new ExecutorError('DEADLINE_EXCEEDED', 'the request was cancelled or its deadline passed before the trade was booked');
-    const tLock = process.hrtime.bigint();
-    const existing = book.get(request.portfolioId);
-    if (existing) {
-      const trade = buildTrade(d, existing.pending, pipeline, now());
-      const tJournal = process.hrtime.bigint();
-      const booked = book.book(existing, { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade });
-      return { trade, entry: existing, tLock, tJournal, durable: booked.durable };
-    }
-    // The portfolio's first trade creates it: creation and trade are checked together and written
-    // together, so a trade refused (insufficient balance, the cap) leaves no portfolio behind.
-    const slot = book.reserveCreation(request.portfolioId);
-    let trade: Trade;
-    let created: LedgerEvent;
-    let event: LedgerEvent;
-    try {
-      created = await ctx.creationEvent(request.portfolioId);
-      const start = applyEvent(undefined, created, sol);
-      trade = buildTrade(d, start, pipeline, now());
-      event = { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade };
-      applyEvent(start, event, sol); // throws (INSUFFICIENT_BALANCE) before anything is written
-    } catch (err) {
-      slot.abandon();
-      throw err;
-    }
-    const tJournal = process.hrtime.bigint();
-    const first = book.book(undefined, created);
-    slot.booked(first.durable);
-    const booked = book.book(first.entry, event);
-    // Held until the portfolio is in the book, so the next trade of it finds it there (it is built
-    // on the pending state, this trade included) instead of creating it a second time.
-    await first.durable;
-    if (created.kind !== 'trade') ctx.marks.start(applyEvent(undefined, created, sol), created, ctx.valuation.startPrices(created.balances));
-    return { trade, entry: first.entry, tLock, tJournal, durable: booked.durable };
-  });
-  // Outside the lock: the next trade of this portfolio is built while this one's fsync runs.
-  await durable;
+  // Under the portfolio's lock: the trade is built on its current state and booked (with the
+  // portfolio's creation when it is its first), all or nothing: a trade refused (insufficient
+  // balance, the cap) leaves no portfolio behind.
+  let tLock = 0n;
+  let tJournal = 0n;
+  const changed = await ctx.ledger.change<Booking>(
+    request.portfolioId,
+    async (state, booked) => {
+      if (booked) return { events: [], value: { duplicate: booked } };
+      tLock = process.hrtime.bigint();
+      let base = state;
+      let created: LedgerEvent | undefined;
+      if (!base) {
+        created = await ctx.creationEvent(request.portfolioId);
+        base = applyEvent(undefined, created, sol);
+      }
+      const trade = buildTrade(d, base, pipeline, now());
+      const event: LedgerEvent = { kind: 'trade', portfolioId: request.portfolioId, atMs: trade.executedAtMs, trade };
+      tJournal = process.hrtime.bigint();
+      return { events: created ? [created, event] : [event], value: { trade, created } };
+    },
+    { requestId: request.requestId, signal },
+  );
+  const booking = changed.value;
+  // Booked before (on another executor sharing the ledger, or an answer lost with its connection).
+  if ('duplicate' in booking) return ctx.duplicate(request, fingerprint, booking.duplicate);
+  const { trade, created } = booking;
   const tDone = process.hrtime.bigint();
   timings.journal = elapsedUs(tJournal, tDone);
   timings.portfolio_update = elapsedUs(tLock, tJournal);
+  const [first] = changed.states;
+  if (created && created.kind !== 'trade' && first) ctx.marks.start(first, created, ctx.valuation.startPrices(created.balances));
 
   ctx.trades.publish(request.portfolioId, trade, rlog);
   if (ctx.recorder) {
@@ -155,8 +149,9 @@ export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fi
       rlog.error({ err }, 'trade recorder failed; the trade is booked');
     }
   }
-  // The reply's valuation; the trade's mark reuses its prices (no second lookup).
-  const valued = entry.state;
+  // The reply's valuation, of the state this trade left; the trade's mark reuses its prices.
+  const valued = changed.states.at(-1);
+  if (!valued) throw new ExecutorError('INTERNAL', `trade ${trade.tradeId} was booked without a state`);
   const { summary: portfolio, prices: valuedAt } = await ctx.valuation.value(valued);
   ctx.marks.take(valued, valuedAt, now());
   const totalUs = elapsedUs(t0, process.hrtime.bigint());

@@ -7,12 +7,11 @@ import type { Trade } from '../domain/trade.js';
 import { requestFingerprint, validatePortfolioId, validateTradeRequest } from '../domain/validation.js';
 import type { Mark, PortfolioReport } from '../report/index.js';
 import { executeTrade, type TradeRunContext } from './execute-trade.js';
-import { createIdempotency } from './idempotency.js';
-import { createKeyedMutex } from './keyed-mutex.js';
+import { createIdempotency, samePayload } from './idempotency.js';
+import { createLocalLedger, createSharedLedger, type Ledger } from './ledger.js';
 import { createMarkTaker } from './mark-taker.js';
 import type { PipelineOptions } from './pipeline.js';
-import { createPortfolioBook } from './portfolio-book.js';
-import type { ExecutorMetricsSink, Log, PriceProvider, TradeJournal, TradeRecorder } from './ports.js';
+import type { ExecutorMetricsSink, Log, MarkJournal, PriceProvider, SharedLedgerStore, TradeHistory, TradeJournal, TradeRecorder } from './ports.js';
 import { listPortfolios, portfolioReport, type ReportContext } from './reports.js';
 import { createTradeFeed } from './trade-feed.js';
 import type { ExecuteOptions, ExecutionMetrics, Executor, PortfolioSummary, ReportQuery, TradePage, TradeResult } from './types.js';
@@ -27,7 +26,25 @@ import { createValuation, heldMints } from './valuation.js';
 export type { DriftEvaluator, MevEvaluator } from './pipeline.js';
 export { MAX_REPORT_MARKS, MAX_REPORT_TRADES } from './reports.js';
 
-export interface ExecutorOptions {
+/**
+ * Where the ledger is kept: the embedded journal this process owns (with the portfolios it recovered),
+ * or a store several executors share (PostgreSQL), which keeps state, history and marks itself.
+ */
+export type LedgerChoice =
+  | {
+      readonly journal: TradeJournal;
+      /**
+       * Portfolios recovered from a journal's snapshot and tail at start-up (store/image.ts): the book owns
+       * their states from then on. Their trades (history and idempotency index) stay with the journal.
+       */
+      readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
+      readonly shared?: undefined;
+    }
+  | { readonly shared: SharedLedgerStore; readonly journal?: undefined; readonly restored?: undefined };
+
+export type ExecutorOptions = ExecutorParts & LedgerChoice;
+
+export interface ExecutorParts {
   readonly tokens: TokenRegistry;
   readonly prices: PriceProvider;
   /** Steps 4-8: models, fees, MEV, drift (see pipeline.ts). */
@@ -36,7 +53,6 @@ export interface ExecutorOptions {
   readonly startingBalances: (portfolioId: string) => Readonly<Record<string, string>>;
   /** The configured seed; each trade's seed is derived from it and the request_id. */
   readonly seed: bigint;
-  readonly journal: TradeJournal;
   readonly log: Log;
   readonly recorder?: TradeRecorder | undefined;
   readonly metrics?: ExecutorMetricsSink | undefined;
@@ -44,11 +60,6 @@ export interface ExecutorOptions {
   readonly slowExecutionMs?: number;
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;
-  /**
-   * Portfolios recovered from a journal's snapshot and tail at start-up (store/image.ts): the book owns
-   * their states from then on. Their trades (history and idempotency index) stay with the journal.
-   */
-  readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
   /**
    * Completed results kept whole, so a retry soon after gets exactly the original answer. An older
    * duplicate gets the original trade from the journal with the portfolio as it is now. Default 1,024.
@@ -65,11 +76,8 @@ export interface ExecutorOptions {
 export interface MarkingExecutor extends Executor {
   /** Marks every portfolio that holds anything, with one batched price lookup; returns the marks taken. */
   markAll(): Promise<number>;
-  /**
-   * Every existing portfolio's durable state: what the journal's snapshots are taken from (see
-   * SnapshotSource in store/file-journal.ts and docs/durability.md).
-   */
-  durableStates(): Iterable<PortfolioState>;
+  /** Every existing portfolio's durable state. */
+  states(): Promise<PortfolioState[]>;
 }
 
 /** A portfolio as recovered from the journal. */
@@ -83,21 +91,20 @@ const MAX_PAGE = 1_000;
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
 
 export function createExecutor(options: ExecutorOptions): MarkingExecutor {
-  const { tokens, prices, journal, log, metrics } = options;
+  const { tokens, prices, log, metrics } = options;
   const now = options.now ?? Date.now;
-  const restored = options.restored;
-  const book = createPortfolioBook({
-    journal,
-    sol: tokens.sol,
-    restored: restored && [...restored].map(([id, p]) => [id, p.state] as const),
-    maxPortfolios: options.maxPortfolios,
-  });
-  // The journal's snapshots are taken from the book, the one place events are applied.
-  journal.takeSnapshotsFrom?.(() => book.durableStates());
-  const mutex = createKeyedMutex();
+  const sol = tokens.sol;
+  const maxPortfolios = options.maxPortfolios;
+  // The journal (or the shared store) keeps history and marks; the ledger keeps state.
+  const journal: TradeHistory & MarkJournal = options.shared ?? options.journal;
+  const ledger: Ledger = options.shared
+    ? createSharedLedger({ store: options.shared, sol, maxPortfolios })
+    : createLocalLedger({ journal: options.journal, sol, maxPortfolios, restored: options.restored && [...options.restored].map(([id, p]) => [id, p.state] as const) });
   const valuation = createValuation(tokens, prices);
   const feed = createTradeFeed();
   const marks = createMarkTaker({ tokens, journal, feed: feed.marks, log, recorder: options.recorder, metrics });
+  // Trades other executors book reach this one's streams.
+  options.shared?.onRemoteTrade((trade) => feed.trades.publish(trade.portfolioId, trade, log));
 
   /**
    * The answer to a duplicate whose original result is no longer kept (booked before this process
@@ -106,9 +113,9 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
    * execution metrics are zero, since nothing was executed this time.
    */
   async function recoveredResult(trade: Trade): Promise<TradeResult> {
-    const entry = book.get(trade.portfolioId);
-    if (!entry) throw new ExecutorError('INTERNAL', `portfolio ${trade.portfolioId} of a recovered trade is missing`);
-    const { summary: portfolio } = await valuation.value(entry.state);
+    const state = await ledger.state(trade.portfolioId);
+    if (!state) throw new ExecutorError('INTERNAL', `portfolio ${trade.portfolioId} of a recovered trade is missing`);
+    const { summary: portfolio } = await valuation.value(state);
     const none: ExecutionMetrics = {
       totalUs: 0,
       validationUs: 0,
@@ -138,19 +145,24 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
     prices,
     pipeline: options.pipeline,
     seed: options.seed,
-    book,
-    mutex,
+    ledger,
     valuation,
     marks,
     trades: feed.trades,
     creationEvent,
+    async duplicate(request, fingerprint, booked) {
+      if (!samePayload(booked.inputs.fingerprint, fingerprint, request)) {
+        throw new ExecutorError('DUPLICATE_REQUEST', `request_id ${request.requestId} was already used with a different payload`, { field: 'request_id' });
+      }
+      return recoveredResult(booked);
+    },
     log,
     now,
     slowExecutionMs: options.slowExecutionMs ?? 50,
     recorder: options.recorder,
     metrics,
   };
-  const reports: ReportContext = { tokens, book, journal, valuation, now };
+  const reports: ReportContext = { tokens, ledger, journal, valuation, now };
 
   return {
     async executeTrade(raw: RawTradeRequest, opts: ExecuteOptions = {}): Promise<TradeResult> {
@@ -185,35 +197,25 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
     async getPortfolio(portfolioId: string): Promise<PortfolioSummary> {
       const id = validatePortfolioId(portfolioId);
       // A read never writes (DESIGN.md, Portfolios): an id not seen yet answers its starting state.
-      const entry = book.get(id);
-      return entry ? (await valuation.value(entry.state)).summary : valuation.notYetCreated(id, options.startingBalances(id));
+      const state = await ledger.state(id);
+      return state ? (await valuation.value(state)).summary : valuation.notYetCreated(id, options.startingBalances(id));
     },
 
     async resetPortfolio(portfolioId: string, balances: Readonly<Record<string, string>>): Promise<PortfolioSummary> {
       const id = validatePortfolioId(portfolioId);
       const wanted = Object.keys(balances).length > 0 ? balances : options.startingBalances(id);
       const field = Object.keys(balances).length > 0 ? 'balances' : 'starting_balances';
-      const entry = await mutex.run(id, async () => {
-        const existing = book.get(id);
-        const slot = existing ? undefined : book.reserveCreation(id);
-        let event: LedgerEvent;
-        try {
-          const start = await valuation.startingBalances(wanted, field);
-          event = { kind: 'portfolio_reset', portfolioId: id, atMs: now(), balances: start };
-        } catch (err) {
-          slot?.abandon();
-          throw err;
-        }
-        const booked = book.book(existing, event);
-        slot?.booked(booked.durable);
-        await booked.durable;
-        const e = booked.entry;
-        marks.start(e.state, event, valuation.startPrices(event.balances));
-        idempotency.forgetPortfolio(id);
-        return e;
+      const { value: event, states } = await ledger.change(id, async () => {
+        const start = await valuation.startingBalances(wanted, field);
+        const reset = { kind: 'portfolio_reset', portfolioId: id, atMs: now(), balances: start } as const;
+        return { events: [reset], value: reset };
       });
+      const [state] = states;
+      if (!state) throw new ExecutorError('INTERNAL', `the reset of portfolio ${id} was booked without a state`);
+      marks.start(state, event, valuation.startPrices(event.balances));
+      idempotency.forgetPortfolio(id);
       log.info({ portfolio_id: id }, 'portfolio reset');
-      return (await valuation.value(entry.state)).summary;
+      return (await valuation.value(state)).summary;
     },
 
     async listTrades(portfolioId: string, limit: number, pageToken: string): Promise<TradePage> {
@@ -246,10 +248,10 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
       return feed.marks.subscribe(validatePortfolioId(portfolioId), onMark);
     },
 
-    durableStates: () => book.durableStates(),
+    states: () => ledger.states(),
 
     async markAll(): Promise<number> {
-      const states = [...book.durableStates()].filter((s) => heldMints(s).length > 0);
+      const states = (await ledger.states()).filter((s) => heldMints(s).length > 0);
       if (states.length === 0) return 0;
       const lookup = await prices.getUsdPrices([...new Set(states.flatMap(heldMints))]);
       const atMs = now();

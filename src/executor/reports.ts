@@ -3,8 +3,8 @@ import type { Trade } from '../domain/trade.js';
 import type { TokenRegistry } from '../domain/tokens.js';
 import { buildReport, computeMark, MAX_CURVE_POINTS, type PortfolioReport } from '../report/index.js';
 import { markOfRecord } from './marks.js';
-import type { PortfolioBook } from './portfolio-book.js';
-import type { TradeJournal } from './ports.js';
+import type { Ledger } from './ledger.js';
+import type { MarkJournal, TradeHistory } from './ports.js';
 import type { PortfolioSummary, ReportQuery } from './types.js';
 import type { Valuation } from './valuation.js';
 
@@ -15,15 +15,15 @@ export const MAX_REPORT_TRADES = 50_000;
 
 export interface ReportContext {
   readonly tokens: TokenRegistry;
-  readonly book: PortfolioBook;
-  readonly journal: TradeJournal;
+  readonly ledger: Ledger;
+  readonly journal: TradeHistory & MarkJournal;
   readonly valuation: Valuation;
   readonly now: () => number;
 }
 
 /** ListPortfolios: every portfolio that exists, sorted by id, valued with one batched price lookup. */
-export function listPortfolios(ctx: ReportContext): Promise<PortfolioSummary[]> {
-  const states = [...ctx.book.durableStates()].sort((a, b) => (a.portfolioId < b.portfolioId ? -1 : a.portfolioId > b.portfolioId ? 1 : 0));
+export async function listPortfolios(ctx: ReportContext): Promise<PortfolioSummary[]> {
+  const states = (await ctx.ledger.states()).sort((a, b) => (a.portfolioId < b.portfolioId ? -1 : a.portfolioId > b.portfolioId ? 1 : 0));
   return ctx.valuation.valueAll(states);
 }
 
@@ -37,9 +37,8 @@ export async function portfolioReport(ctx: ReportContext, id: string, query: Rep
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
     throw invalidArgument('from', `${new Date(fromMs).toISOString()} is after to (${new Date(toMs).toISOString()})`);
   }
-  const entry = ctx.book.get(id);
-  if (!entry) throw new ExecutorError('PORTFOLIO_NOT_FOUND', `portfolio_id: no portfolio ${JSON.stringify(id)} (it comes into being with its first trade or reset)`, { field: 'portfolio_id' });
-  const state = entry.state;
+  const state = await ctx.ledger.state(id);
+  if (!state) throw new ExecutorError('PORTFOLIO_NOT_FOUND', `portfolio_id: no portfolio ${JSON.stringify(id)} (it comes into being with its first trade or reset)`, { field: 'portfolio_id' });
   // The series since the last reset, thinned to MAX_REPORT_MARKS; a range that ends now closes on a
   // mark taken now at current prices (not journaled: reads never write).
   const read = await journal.readMarks(id, { fromMs, toMs, limit: MAX_REPORT_MARKS });

@@ -8,9 +8,9 @@ import { createSlippageRegistry } from '../../src/domain/slippage/registry.js';
 import { DEFAULT_FEES } from '../../src/domain/fees.js';
 import { createTokenRegistry, type Mint } from '../../src/domain/tokens.js';
 import { createMemoryJournal, type MemoryJournal } from '../../src/store/memory-journal.js';
-import { createExecutor, type ExecutorOptions } from '../../src/executor/executor.js';
+import { createExecutor, type ExecutorParts, type RestoredPortfolio } from '../../src/executor/executor.js';
 import type { PipelineOptions } from '../../src/executor/pipeline.js';
-import type { Log, PriceProvider } from '../../src/executor/ports.js';
+import type { Log, PriceProvider, TradeJournal } from '../../src/executor/ports.js';
 import type { Executor } from '../../src/executor/types.js';
 
 /**
@@ -57,7 +57,7 @@ export const silentLog: Log = {
 };
 
 export function testExecutor(
-  overrides: Partial<ExecutorOptions> = {},
+  overrides: Partial<ExecutorParts> & { readonly journal?: TradeJournal; readonly restored?: ReadonlyMap<string, RestoredPortfolio> } = {},
   pipeline?: Pick<PipelineOptions, 'mev' | 'drift'>,
 ): { executor: Executor; journal: MemoryJournal } {
   const journal = createMemoryJournal();
@@ -76,9 +76,9 @@ export function testExecutor(
     },
     startingBalances: () => ({ SOL: '100', USDC: '10000' }),
     seed: 1n,
-    journal,
     log: silentLog,
     ...overrides,
+    journal: overrides.journal ?? journal,
   });
   return { executor, journal };
 }
