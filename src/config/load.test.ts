@@ -46,6 +46,7 @@ describe('defaults', () => {
       maxDeviationBps: 1000,
       lastGoodMaxAgeMs: 30000,
       redisTimeoutMs: 50,
+      redisLockMs: 300,
     });
     expect(c.market.redisUrl).toBeUndefined();
     expect(c.slippage).toEqual({

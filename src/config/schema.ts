@@ -245,6 +245,23 @@ export const configSchema = z.strictObject({
       tradeCache: whole(0, 10_000_000).default(4_096),
     })
     .prefault({}),
+  /**
+   * The ledger store (docs/deployment.md). Unset: the embedded file journal in dataDir, owned by this
+   * process. A postgres:// URL: a PostgreSQL database several executors share; journal settings and
+   * dataDir are then unused.
+   */
+  ledger: z
+    .strictObject({
+      url: z
+        .string()
+        .refine((s) => /^postgres(ql)?:\/\/\S+$/.test(s), { error: 'must be a postgres:// or postgresql:// URL' })
+        .optional(),
+      /** Connections each executor keeps to the database. */
+      poolSize: whole(1, 1_000).default(10),
+      /** How long a change waits for the database (retries included) when its request carries no deadline. */
+      retryBudgetMs: whole(1, 600_000).default(5_000),
+    })
+    .prefault({}),
   /** Equity marks (docs/reports.md): besides one on every trade and reset, every portfolio holding anything is marked every intervalMs; 0 = no periodic marks. */
   marks: z
     .strictObject({
@@ -300,6 +317,11 @@ export const configSchema = z.strictObject({
       lastGoodMaxAgeMs: whole(1, 86_400_000).default(30_000),
       /** Timeout of one Redis command; past it the lookup goes upstream and the failure is counted. */
       redisTimeoutMs: whole(1, 10_000).default(50),
+      /**
+       * Lifetime of the shared cache's refresh lock per mint, and the longest an executor waits on another's
+       * fetch before fetching itself (what a dead holder costs); 0 = no lock.
+       */
+      redisLockMs: whole(0, 10_000).default(300),
     })
     .prefault({}),
   slippage: z

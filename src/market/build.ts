@@ -8,6 +8,7 @@ import { createMarketMetrics } from './market-metrics.js';
 import type { MarketMetrics } from './market-metrics.js';
 import { createPriceCache } from './price-cache.js';
 import type { PriceCacheStats } from './price-cache.js';
+import { createRedisLockMetrics } from './redis-lock-metrics.js';
 import { createRedisPriceLayer } from './redis-price-layer.js';
 import type { RedisLayerStats, RedisPriceLayer } from './redis-price-layer.js';
 import { createSimulatedMarket } from './sim-market.js';
@@ -39,6 +40,8 @@ export interface MarketSettings {
   readonly maxDeviationBps: number;
   readonly lastGoodMaxAgeMs: number;
   readonly redisTimeoutMs: number;
+  /** Lifetime of the shared cache's refresh lock per mint (what a dead holder costs); 0 = no lock. */
+  readonly redisLockMs: number;
 }
 
 export interface MarketHooks {
@@ -121,10 +124,13 @@ export function createMarket(settings: MarketSettings, tokens: TokenRegistry, ho
   const url = settings.redisUrl;
   if (url !== undefined) {
     redis = createRedisClient(url, settings.redisTimeoutMs, hooks.log);
+    const onLock = hooks.registry ? createRedisLockMetrics(hooks.registry) : undefined;
     upstream = l2 = createRedisPriceLayer(upstream, {
       redis,
       ttlMs: settings.priceTtlMs,
       log: hooks.log,
+      lockMs: settings.redisLockMs,
+      ...(onLock ? { onLock } : {}),
       onLookup: (hit) => metrics?.sharedCacheLookup(hit),
       onFailure: (operation) => {
         metrics?.redisFailure(operation);
