@@ -10,6 +10,7 @@
  * Like the trade index, a list is append-only (a snapshot captures (list, count)), and a reset
  * replaces the portfolio's list instead of clearing it.
  */
+import { selectMarks, type MarkSeries } from './mark-thinning.js';
 
 /** Where one mark's record is, with what the index keeps of the mark. */
 export interface MarkRef {
@@ -63,54 +64,18 @@ export class MarkList {
     return { sequence: f[i * 4] ?? 0, atMs: f[i * 4 + 1] ?? 0, value: f[i * 4 + 2] ?? 0, segment: f[i * 4 + 3] ?? 0, offset: u[i * 2] ?? 0, length: u[i * 2 + 1] ?? 0 };
   }
 
-  #atMs(i: number): number {
-    return this.#f64[i * 4 + 1] ?? 0;
-  }
-
-  /** Number of marks among the first `upTo` with atMs <= ms (binary search: times never decrease). */
-  #countAtOrBefore(ms: number, upTo: number): number {
-    let lo = 0;
-    let hi = upTo;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#atMs(mid) <= ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /**
    * Positions of the range's marks among the first `upTo`: the last mark at or before `fromMs` (else
-   * the first), through the last one at or before `toMs`. At most `limit` (at least 4) positions:
-   * beyond that, the first and last are kept and the rest is cut into buckets, each giving its lowest
-   * and highest value, so no peak or trough of the curve is dropped. `inRange` counts all of them.
+   * the first), through the last one at or before `toMs`, thinned to `limit` (mark-thinning.ts).
    */
   select(fromMs: number | undefined, toMs: number | undefined, limit: number, upTo = this.#count): { readonly positions: number[]; readonly inRange: number } {
-    const n = Math.min(upTo, this.#count);
-    const end = (toMs === undefined ? n : this.#countAtOrBefore(toMs, n)) - 1;
-    if (end < 0) return { positions: [], inRange: 0 };
-    const start = fromMs === undefined ? 0 : Math.max(0, this.#countAtOrBefore(fromMs, end + 1) - 1);
-    const inRange = end - start + 1;
-    if (inRange <= limit) return { positions: Array.from({ length: inRange }, (_, k) => start + k), inRange };
-    const positions = [start];
-    const inner = inRange - 2;
-    const buckets = Math.max(1, Math.floor((Math.max(4, limit) - 2) / 2));
-    const value = (i: number): number => this.#f64[i * 4 + 2] ?? 0;
-    for (let b = 0; b < buckets; b++) {
-      const lo = start + 1 + Math.floor((b * inner) / buckets);
-      const hi = start + 1 + Math.floor(((b + 1) * inner) / buckets);
-      if (lo >= hi) continue;
-      let min = lo;
-      let max = lo;
-      for (let i = lo + 1; i < hi; i++) {
-        if (value(i) < value(min)) min = i;
-        if (value(i) > value(max)) max = i;
-      }
-      if (min === max) positions.push(min);
-      else positions.push(Math.min(min, max), Math.max(min, max));
-    }
-    positions.push(end);
-    return { positions, inRange };
+    const f = this.#f64;
+    const series: MarkSeries = {
+      count: Math.min(upTo, this.#count),
+      atMs: (i) => f[i * 4 + 1] ?? 0,
+      value: (i) => f[i * 4 + 2] ?? 0,
+    };
+    return selectMarks(series, fromMs, toMs, limit);
   }
 
   encode(from: number, to: number): Buffer {
