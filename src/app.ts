@@ -10,7 +10,7 @@ import { configuredSlippage } from './config/slippage.js';
 import type { JsonValue } from './domain/request.js';
 import { createTokenRegistry, type TokenRegistry } from './domain/tokens.js';
 import type { PipelineOptions } from './executor/pipeline.js';
-import type { TradeJournal, TradeRecorder } from './executor/ports.js';
+import type { SharedLedgerStore, TradeJournal, TradeRecorder } from './executor/ports.js';
 import { createExecutor, type MarkingExecutor, type RestoredPortfolio } from './executor/executor.js';
 import { startPeriodicMarks } from './executor/marks.js';
 import { landingDriftEvaluator } from './executor/landing-stage.js';
@@ -29,6 +29,7 @@ import { summarizeMetrics } from './observability/health.js';
 import { readFileSync } from 'node:fs';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
+import { createPostgresLedger, type PostgresLedger } from './store/postgres/index.js';
 import { describeConf } from './domain/questdb-conf.js';
 import { createQuestDbMetrics } from './store/questdb/metrics.js';
 import { createQuestDbRecorder, type QuestDbRecorder } from './store/questdb/recorder.js';
@@ -40,8 +41,10 @@ export interface RunningApp {
   readonly httpPort: number;
   readonly executor: Executor;
   readonly metrics: Metrics;
-  /** The durable journal; undefined when config.journal.enabled is false. */
+  /** The durable journal; undefined when config.journal.enabled is false or the ledger is in PostgreSQL. */
   readonly journal: FileJournal | undefined;
+  /** The shared ledger; undefined unless config.ledger.url is set. */
+  readonly ledger: PostgresLedger | undefined;
   /** The QuestDB recorder; undefined when config.questdb.conf is unset. */
   readonly recorder: QuestDbRecorder | undefined;
   /** The transport's guard: in-flight count, event-loop delay as admission sees it, draining. */
@@ -90,6 +93,8 @@ export interface BuildOptions {
   readonly journal?: TradeJournal;
   /** Portfolios recovered by the file journal (its snapshot and tail). */
   readonly restored?: ReadonlyMap<string, RestoredPortfolio>;
+  /** A ledger several executors share; the journal options are then unused. */
+  readonly shared?: SharedLedgerStore;
   /** Write-behind trade recording (QuestDB). */
   readonly recorder?: TradeRecorder;
   /** Where JUPITER_API_KEY is read. Default process.env. */
@@ -111,12 +116,11 @@ export function buildExecutor(config: Config, logger: pino.Logger, metrics: Metr
     pipeline: pipelineOptions(config, tokens),
     startingBalances: (id) => config.portfolios.byId[id]?.startingBalances ?? config.portfolios.startingBalances,
     seed: config.seed,
-    journal: parts.journal ?? createMemoryJournal(),
+    ...(parts.shared ? { shared: parts.shared } : { journal: parts.journal ?? createMemoryJournal(), ...(parts.restored ? { restored: parts.restored } : {}) }),
     log: logger,
     metrics: metrics.sink,
     slowExecutionMs: config.warnings.slowExecutionMs,
     maxPortfolios: config.portfolios.max,
-    ...(parts.restored ? { restored: parts.restored } : {}),
     ...(parts.recorder ? { recorder: parts.recorder } : {}),
   });
   return { executor, market };
@@ -150,7 +154,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // The journal first: recovery must finish before anything is served. A failed journal flips health
   // to NOT_SERVING (the executor already answers UNAVAILABLE to every trade).
   let notServing = (): void => undefined;
-  const durable = config.journal.enabled
+  let setServing: (serving: boolean) => void = () => undefined;
+  // A shared ledger: connected and its schema migrated before anything is served; bad settings
+  // (URL, credentials, database, an unknown schema version) reject LedgerConfigError, nothing written.
+  const ledger = config.ledger.url
+    ? await createPostgresLedger({
+        url: config.ledger.url,
+        tokens: createTokenRegistry(),
+        log: logger.child({ component: 'ledger' }),
+        poolSize: config.ledger.poolSize,
+        retryBudgetMs: config.ledger.retryBudgetMs,
+      })
+    : undefined;
+  const durable = config.journal.enabled && !ledger
     ? await openFileJournal({
         dir: config.dataDir,
         tokens: createTokenRegistry(),
@@ -179,10 +195,18 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       },
       'journal recovered',
     );
+  } else if (ledger) {
+    logger.info({ ledger: 'postgresql', executor_id: ledger.executorId, pool_size: config.ledger.poolSize }, 'ledger in PostgreSQL, shared with every executor on the same database');
+    // Health follows the database: NOT_SERVING while it cannot be reached, SERVING once it answers.
+    ledger.onAvailability((up) => {
+      logger[up ? 'info' : 'error']({}, up ? 'ledger database reachable again' : 'ledger database unreachable: trades answer UNAVAILABLE');
+      setServing(up);
+    });
   } else logger.warn({}, 'journal disabled: state lives in memory only and is lost on restart');
   const recorder = buildRecorder(config, logger, metrics);
   const { executor, market } = buildExecutor(config, logger, metrics, {
     ...(durable ? { journal: durable.journal, restored: durable.image.portfolios } : {}),
+    ...(ledger ? { shared: ledger } : {}),
     ...(recorder ? { recorder } : {}),
   });
   const grpc = createGrpcServer({
@@ -208,7 +232,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   metrics.guard.setInFlightSource(() => grpc.guard.inFlight.count);
   if (principals.length > 0) logger.info({ keys: principals.map((p) => p.name) }, 'gRPC API keys required');
   notServing = () => grpc.setServing(false);
+  setServing = (serving) => grpc.setServing(serving && !(durable?.journal.failed ?? false));
   if (durable?.journal.failed) notServing();
+  if (ledger && !ledger.available) notServing();
   const metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
   let grpcPort: number;
   let http: HttpServer | undefined;
@@ -223,7 +249,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
             host: config.http.host,
             port: config.http.port,
             access: httpAccess(grpc.guard, principals),
-            health: async () => ({ priceSource: config.market.kind, serving: !(durable?.journal.failed ?? false), ...(await summarizeMetrics(metrics.registry)) }),
+            health: async () => ({
+              priceSource: config.market.kind,
+              serving: !(durable?.journal.failed ?? false) && (ledger?.available ?? true),
+              ...(await summarizeMetrics(metrics.registry)),
+            }),
             onInternalError: (err, route) => logger.error({ err, route }, 'dashboard API internal error'),
           })
         : undefined;
@@ -233,6 +263,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     await market.close();
     await recorder?.close(0);
     await durable?.journal.close();
+    await ledger?.close();
     throw err;
   }
   logger.info(
@@ -248,6 +279,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     executor,
     metrics,
     journal: durable?.journal,
+    ledger,
     recorder,
     guard: grpc.guard,
     async stop(graceMs = config.server.shutdownGraceMs) {
@@ -257,7 +289,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await metricsServer.close();
       await market.close();
       // No trade is booked any more: send what the recorder still holds, within its deadline.
-      await Promise.all([recorder?.close(config.questdb.shutdownDeadlineMs), durable?.journal.close()]);
+      await Promise.all([recorder?.close(config.questdb.shutdownDeadlineMs), durable?.journal.close(), ledger?.close()]);
       logger.info({}, 'paper trade executor stopped');
       logger.flush();
     },
@@ -299,3 +331,6 @@ export { tradeToWire } from './server/mapping.js';
 export { inputsToJson } from './store/codec.js';
 export { readJournal, type JournalReadReport } from './store/journal-reader.js';
 export { backfillQuestDb, BackfillError } from './store/questdb/backfill.js';
+export { LedgerConfigError, migrate as migrateLedger, readPostgresLedger, redactUrl as redactLedgerUrl } from './store/postgres/index.js';
+export { appliedMigrations as appliedLedgerMigrations, checkApplied as checkLedgerMigrations, loadMigrations as loadLedgerMigrations } from './store/postgres/migrate.js';
+export { checkLedgerUrl, configErrorOf as ledgerConfigErrorOf } from './store/postgres/pg-errors.js';

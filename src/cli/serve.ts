@@ -4,13 +4,14 @@ import { describeConfig, resolveConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { numberOrText } from '../config/sources.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_USAGE = `usage: pte serve [options]
 
 Runs the paper trade executor. Settings come from the defaults, then --config FILE, then the
 environment (PTE_GRPC_PORT, PTE_METRICS_PORT, PTE_HTTP_PORT, PTE_DATA_DIR, PTE_LOG_LEVEL, PTE_SEED,
-PTE_MARKET, PTE_JUPITER_URLS, PTE_REDIS_URL, PTE_PRICE_TTL_MS, QDB_CLIENT_CONF; the Jupiter API key is
+PTE_LEDGER_URL, PTE_MARKET, PTE_JUPITER_URLS, PTE_REDIS_URL, PTE_PRICE_TTL_MS, QDB_CLIENT_CONF; the Jupiter API key is
 read from JUPITER_API_KEY), then these flags. Logs are JSON on stdout; this command's own messages go to stderr.
 
 options:
@@ -20,6 +21,9 @@ options:
   --http-port N          dashboard and JSON API port on 127.0.0.1 (default 8080; 0 = off)
   --data-dir DIR         journal and snapshots (default ./data)
   --no-journal           keep state in memory only: lost on restart (benchmarks, throwaway runs)
+  --ledger-url URL       keep the ledger in PostgreSQL, shared by every executor given the same URL,
+                         e.g. postgres://pte@db:5432/pte (docs/deployment.md); prefer PTE_LEDGER_URL
+                         when the URL holds a password
   --market sim|jupiter   price source (default sim: no network)
   --jupiter-url URL      Jupiter base URL, in failover order (repeatable)
   --redis-url URL        shared price cache, e.g. redis://localhost:6379
@@ -36,6 +40,7 @@ const OPTIONS = {
   'http-port': { type: 'string' },
   'data-dir': { type: 'string' },
   'no-journal': { type: 'boolean' },
+  'ledger-url': { type: 'string' },
   market: { type: 'string' },
   'jupiter-url': { type: 'string', multiple: true },
   'redis-url': { type: 'string' },
@@ -65,6 +70,7 @@ export function parseServeArgs(argv: readonly string[]): ServeCommand {
   if (v['http-port'] !== undefined) http.port = numberOrText(v['http-port']);
   if (v['data-dir'] !== undefined) o.dataDir = v['data-dir'];
   if (v['no-journal'] === true) o.journal = { enabled: false };
+  if (v['ledger-url'] !== undefined) o.ledger = { url: v['ledger-url'] };
   if (v.market !== undefined) market.kind = v.market;
   if (v['jupiter-url'] !== undefined) market.jupiterUrls = v['jupiter-url'];
   if (v['redis-url'] !== undefined) market.redisUrl = v['redis-url'];
@@ -86,8 +92,19 @@ export function serveBanner(config: Config, ports: { readonly grpcPort: number; 
   return (
     `pte: serving paper trades on ${hostPort(config.grpc.host, ports.grpcPort)} ` +
     `(market: ${config.market.kind}, seed ${config.seed}), ` +
-    `metrics on http://${hostPort(config.metrics.host, ports.metricsPort)}/metrics, ${dashboard}, data in ${config.dataDir}`
+    `metrics on http://${hostPort(config.metrics.host, ports.metricsPort)}/metrics, ${dashboard}, ` +
+    (config.ledger.url === undefined ? `data in ${config.dataDir}` : `ledger in PostgreSQL at ${ledgerWhere(config.ledger.url)}`)
   );
+}
+
+/** Where a ledger URL points, without its credentials: host, port and database. */
+export function ledgerWhere(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid URL>';
+  }
 }
 
 /** Time allowed, after the drain, to flush and close the journal and the recorder. */
@@ -121,13 +138,14 @@ export async function runServe(cmd: ServeCommand, io: CliIo, deps: ServeDeps = {
     return 0;
   }
   // Loaded here rather than at the top so `pte trade` and friends do not load the whole server.
-  const { startApp } = await import('../app.js');
+  const { startApp, LedgerConfigError } = await import('../app.js');
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp(config);
   } catch (e) {
     io.err(`pte: cannot start the executor: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    // A ledger database that cannot be used as configured is a configuration error (sysexits EX_CONFIG).
+    return e instanceof LedgerConfigError ? EXIT.config : EXIT.failed;
   }
   io.err(serveBanner(config, app));
   const signal = await deps.untilSignal();
