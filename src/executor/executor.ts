@@ -103,8 +103,11 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
   const valuation = createValuation(tokens, prices);
   const feed = createTradeFeed();
   const marks = createMarkTaker({ tokens, journal, feed: feed.marks, log, recorder: options.recorder, metrics });
-  // Trades other executors book reach this one's streams.
-  options.shared?.onRemoteTrade((trade) => feed.trades.publish(trade.portfolioId, trade, log));
+  // Trades other executors book reach this one's streams (only the portfolios someone here follows are read).
+  options.shared?.onRemoteTrade(
+    (trade) => feed.trades.publish(trade.portfolioId, trade, log),
+    (portfolioId) => feed.trades.followed(portfolioId),
+  );
 
   /**
    * The answer to a duplicate whose original result is no longer kept (booked before this process

@@ -173,9 +173,10 @@ export interface SharedLedgerStore extends TradeHistory, MarkJournal {
   readStates(): Promise<PortfolioState[]>;
   /**
    * Calls `listener` for every trade booked by another executor, once committed, in sequence order
-   * for each portfolio (LISTEN/NOTIFY); returns the unsubscribe.
+   * for each portfolio (LISTEN/NOTIFY); returns the unsubscribe. With `wants`, only trades of the
+   * portfolios it accepts at the time they are booked are read and delivered.
    */
-  onRemoteTrade(listener: (trade: Trade) => void): () => void;
+  onRemoteTrade(listener: (trade: Trade) => void, wants?: (portfolioId: string) => boolean): () => void;
 }
 
 export interface LedgerTransactionOptions {

@@ -10,6 +10,8 @@ export interface Feed<T> {
   /** Calls `listener` for every event of the portfolio from now on; returns the unsubscribe. */
   subscribe(portfolioId: string, listener: (value: T) => void): () => void;
   publish(portfolioId: string, value: T, log: Log): void;
+  /** Whether the portfolio has a listener now. */
+  followed(portfolioId: string): boolean;
 }
 
 export function createFeed<T>(what: string): Feed<T> {
@@ -28,6 +30,7 @@ export function createFeed<T>(what: string): Feed<T> {
         if (set.size === 0 && listeners.get(portfolioId) === set) listeners.delete(portfolioId);
       };
     },
+    followed: (portfolioId) => listeners.has(portfolioId),
     publish(portfolioId, value, log) {
       const subs = listeners.get(portfolioId);
       if (!subs) return;

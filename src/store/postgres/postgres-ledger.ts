@@ -567,8 +567,8 @@ export async function createPostgresLedger(options: PostgresLedgerOptions): Prom
       return { marks, inRange };
     },
 
-    onRemoteTrade(listener) {
-      return feed.subscribe(listener);
+    onRemoteTrade(listener, wants) {
+      return feed.subscribe(listener, wants);
     },
 
     stats() {

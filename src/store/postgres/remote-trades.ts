@@ -52,7 +52,8 @@ export interface RemoteTradeFeedOptions {
 }
 
 export interface RemoteTradeFeed {
-  subscribe(listener: (trade: Trade) => void): () => void;
+  /** `wants`: the portfolios the listener follows (absent: every one); others' trades are not even read. */
+  subscribe(listener: (trade: Trade) => void, wants?: (portfolioId: string) => boolean): () => void;
   /** Whether the LISTEN connection is up (only while someone listens). */
   readonly listening: boolean;
   /** Notifications received and trades delivered, for stats. */
@@ -66,7 +67,12 @@ const RECONNECT_MAX_MS = 5_000;
 
 export function createRemoteTradeFeed(options: RemoteTradeFeedOptions): RemoteTradeFeed {
   const { executorId, tokens, log } = options;
-  const listeners = new Set<(trade: Trade) => void>();
+  /** Each listener with the portfolios it wants (absent: every one). */
+  const listeners = new Map<(trade: Trade) => void, ((portfolioId: string) => boolean) | undefined>();
+  const wanted = (portfolioId: string): boolean => {
+    for (const wants of listeners.values()) if (!wants || wants(portfolioId)) return true;
+    return false;
+  };
   /** Per portfolio: every sequence up to it has been delivered or is this executor's own. */
   const cursors = new Map<string, number>();
   let client: pg.Client | undefined;
@@ -81,7 +87,8 @@ export function createRemoteTradeFeed(options: RemoteTradeFeedOptions): RemoteTr
 
   function emit(trade: Trade): void {
     delivered++;
-    for (const l of listeners) {
+    for (const [l, wants] of listeners) {
+      if (wants && !wants(trade.portfolioId)) continue;
       try {
         l(trade);
       } catch (err) {
@@ -116,6 +123,11 @@ export function createRemoteTradeFeed(options: RemoteTradeFeedOptions): RemoteTr
       if (n.executorId === executorId) {
         // Our own write: the executor streamed it already. Anything before it that we missed is read.
         if (cursor !== undefined && n.first - 1 > cursor) await deliver(n.portfolioId, cursor, n.first - 1);
+        cursors.set(n.portfolioId, n.last);
+        return;
+      }
+      // Nobody here follows the portfolio: nothing to read (a subscriber gets trades from now on).
+      if (!wanted(n.portfolioId)) {
         cursors.set(n.portfolioId, n.last);
         return;
       }
@@ -201,8 +213,8 @@ export function createRemoteTradeFeed(options: RemoteTradeFeedOptions): RemoteTr
   }
 
   return {
-    subscribe(listener) {
-      listeners.add(listener);
+    subscribe(listener, wants) {
+      listeners.set(listener, wants);
       start();
       return () => {
         listeners.delete(listener);
