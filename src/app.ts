@@ -332,5 +332,4 @@ export { inputsToJson } from './store/codec.js';
 export { readJournal, type JournalReadReport } from './store/journal-reader.js';
 export { backfillQuestDb, BackfillError } from './store/questdb/backfill.js';
 export { LedgerConfigError, migrate as migrateLedger, readPostgresLedger, redactUrl as redactLedgerUrl } from './store/postgres/index.js';
-export { appliedMigrations as appliedLedgerMigrations, checkApplied as checkLedgerMigrations, loadMigrations as loadLedgerMigrations } from './store/postgres/migrate.js';
-export { checkLedgerUrl, configErrorOf as ledgerConfigErrorOf } from './store/postgres/pg-errors.js';
+export { ledgerSchemaStatus } from './store/postgres/migrate.js';

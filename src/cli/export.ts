@@ -1,7 +1,8 @@
 /**
  * `pte export`: the audit trail. Every trade ever booked, read from the journal in journal order
  * (trades from before a reset included), as CSV or JSON lines, to stdout or a file, with a progress
- * bar on stderr for a terminal or a long export.
+ * bar on stderr for a terminal or a long export. With a PostgreSQL ledger, the same rows from the
+ * database's ledger events.
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -10,13 +11,14 @@ import { resolveConfig } from '../config/load.js';
 import { formatAmount } from '../domain/amount.js';
 import { createTokenRegistry } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
-import { backfillQuestDb, BackfillError, inputsToJson, readJournal, tradeToWire } from '../app.js';
+import { backfillQuestDb, BackfillError, inputsToJson, readJournal, readPostgresLedger, tradeToWire } from '../app.js';
 import { describeConf } from '../domain/questdb-conf.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { resolveLedgerConfig } from './db.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 
-export const EXPORT_USAGE = `usage: pte export [--format csv|jsonl] [--out FILE] [--portfolio ID] [--data-dir DIR] [--config FILE]
+export const EXPORT_USAGE = `usage: pte export [--format csv|jsonl] [--out FILE] [--portfolio ID] [--data-dir DIR | --ledger-url URL] [--config FILE]
        pte export questdb [--from SEQ] [--questdb CONF] [--portfolio ID] [--data-dir DIR] [--config FILE]
 
 Writes the trade history (the audit trail) from the journal in the data directory: every trade,
@@ -29,14 +31,23 @@ options:
   --out FILE          write to FILE instead of stdout
   --portfolio ID      only this portfolio's trades
   --data-dir DIR      the journal (default: PTE_DATA_DIR, then dataDir of --config, then ./data)
-  --config FILE       a config file (for its dataDir)
+  --ledger-url URL    export from the PostgreSQL ledger instead (default: PTE_LEDGER_URL, then
+                      ledger.url of --config; --data-dir given, the journal is read regardless)
+  --config FILE       a config file (for its dataDir or ledger.url)
   --progress          show progress on stderr even when it is not a terminal
   --no-progress       never show progress
 
 A progress bar goes to stderr when it is a terminal or the journal is large (over 64 MiB).
 
+From a PostgreSQL ledger the database is read in one read-only snapshot (never migrated or
+written), trades in (portfolio, sequence) order, without a progress bar. Its events have no
+global sequence, so journal_seq (jsonl: journalSeq) is then a running number over the export,
+1, 2, 3...; a trade's own place in its portfolio's ledger is the sequence column.
+
 pte export questdb re-sends the journal's trades and marks (from journal sequence SEQ, default 1) to
 QuestDB's trades and portfolio_marks tables, e.g. after an outage longer than the recorder's queue.
+It reads the journal only: with a ledger URL it is refused (exit 64); the service's recorder
+writes to QuestDB from either store.
 Re-sending is harmless: the tables deduplicate on (ts, trade_id) and (ts, portfolio_id, sequence).
 The conf comes from --questdb, then QDB_CLIENT_CONF, then questdb.conf of --config; one holding
 credentials only from QDB_CLIENT_CONF. See docs/questdb.md.
@@ -48,6 +59,7 @@ const OPTIONS = {
   out: { type: 'string' },
   portfolio: { type: 'string' },
   'data-dir': { type: 'string' },
+  'ledger-url': { type: 'string' },
   config: { type: 'string' },
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
@@ -62,6 +74,8 @@ export interface ExportCommand {
   readonly out: string | undefined;
   readonly portfolioId: string | undefined;
   readonly dataDir: string | undefined;
+  /** --ledger-url: export from this PostgreSQL ledger (PTE_LEDGER_URL and ledger.url also select one). */
+  readonly ledgerUrl?: string | undefined;
   readonly configFile: string | undefined;
   /** undefined: automatic (terminal or long export). */
   readonly progress: boolean | undefined;
@@ -83,12 +97,14 @@ export function parseExportArgs(argv: readonly string[]): ExportCommand {
   }
   const format = v.format ?? 'csv';
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format: ${JSON.stringify(format)} must be csv or jsonl`, 'export');
+  if (v['data-dir'] !== undefined && v['ledger-url'] !== undefined) throw new UsageError('--data-dir and --ledger-url name two different ledgers: give one', 'export');
   if (v.progress === true && v['no-progress'] === true) throw new UsageError('--progress and --no-progress contradict each other', 'export');
   return {
     format,
     out: v.out,
     portfolioId: v.portfolio,
     dataDir: v['data-dir'],
+    ledgerUrl: v['ledger-url'],
     configFile: v.config,
     progress: v.progress === true ? true : v['no-progress'] === true ? false : undefined,
     questdb: toQuestDb ? { conf: v.questdb, fromSeq } : undefined,
@@ -248,10 +264,8 @@ async function runQuestDbExport(cmd: ExportCommand, target: { readonly conf: str
   }
 }
 
-export async function runExport(cmd: ExportCommand, io: CliIo, deps: ExportDeps = processExportDeps()): Promise<number> {
-  if (cmd.questdb) return runQuestDbExport(cmd, cmd.questdb, io, deps);
-  const { config } = resolveConfig({ file: cmd.configFile, env: io.env, flags: cmd.dataDir === undefined ? {} : { dataDir: cmd.dataDir } });
-  const tokens = createTokenRegistry();
+/** Where the rows go: --out FILE (opened now), else deps.stdout, else io.out line by line. */
+async function openSink(cmd: ExportCommand, io: CliIo, deps: ExportDeps): Promise<{ sink: ReturnType<typeof streamSink>; file: Writable | undefined }> {
   const file = cmd.out === undefined ? undefined : createWriteStream(cmd.out);
   if (file) await Promise.race([once(file, 'open'), once(file, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
   const target = file ?? deps.stdout;
@@ -264,6 +278,22 @@ export async function runExport(cmd: ExportCommand, io: CliIo, deps: ExportDeps 
         },
         end: () => Promise.resolve(),
       };
+  return { sink, file };
+}
+
+export async function runExport(cmd: ExportCommand, io: CliIo, deps: ExportDeps = processExportDeps()): Promise<number> {
+  // The ledger database, unless --data-dir names the journal.
+  const ledgerUrl = cmd.dataDir === undefined ? resolveLedgerConfig(cmd.ledgerUrl, cmd.configFile, io.env).config.ledger.url : undefined;
+  if (cmd.questdb) {
+    if (ledgerUrl !== undefined) {
+      throw new UsageError('pte export questdb reads the file journal only, not a PostgreSQL ledger (--ledger-url, PTE_LEDGER_URL or ledger.url is set); give --data-dir to send a journal', 'export');
+    }
+    return runQuestDbExport(cmd, cmd.questdb, io, deps);
+  }
+  if (ledgerUrl !== undefined) return exportLedger(ledgerUrl, cmd, io, deps);
+  const { config } = resolveConfig({ file: cmd.configFile, env: io.env, flags: cmd.dataDir === undefined ? {} : { dataDir: cmd.dataDir } });
+  const tokens = createTokenRegistry();
+  const { sink, file } = await openSink(cmd, io, deps);
   const row = cmd.format === 'csv' ? csvRow : jsonlRow;
   const progress = progressReporter(deps.progress, cmd.progress);
   let rows = 0;
@@ -288,5 +318,36 @@ export async function runExport(cmd: ExportCommand, io: CliIo, deps: ExportDeps 
     file?.destroy();
     throw e;
   }
+  return EXIT.ok;
+}
+
+/**
+ * The export from a PostgreSQL ledger, in (portfolio, sequence) order. The output is opened only once
+ * the database has been reached and its schema checked: bad configuration writes nothing at all.
+ * Its events have no global sequence, so journal_seq numbers the exported rows (see the usage).
+ */
+async function exportLedger(url: string, cmd: ExportCommand, io: CliIo, deps: ExportDeps): Promise<number> {
+  const row = cmd.format === 'csv' ? csvRow : jsonlRow;
+  let opened: Awaited<ReturnType<typeof openSink>> | undefined;
+  const output = async (): Promise<ReturnType<typeof streamSink>> => {
+    if (opened) return opened.sink;
+    opened = await openSink(cmd, io, deps);
+    if (cmd.format === 'csv') await opened.sink.write(CSV_COLUMNS.join(','));
+    return opened.sink;
+  };
+  let rows = 0;
+  try {
+    await readPostgresLedger(url, createTokenRegistry(), async (event) => {
+      if (event.kind !== 'trade' || (cmd.portfolioId !== undefined && event.portfolioId !== cmd.portfolioId)) return;
+      const sink = await output();
+      rows++;
+      await sink.write(row(rows, event.trade));
+    });
+    await (await output()).end();
+  } catch (e) {
+    opened?.file?.destroy();
+    throw e;
+  }
+  if (cmd.out !== undefined) io.err(`pte export: ${rows} trades written to ${cmd.out}`);
   return EXIT.ok;
 }

@@ -3,7 +3,9 @@
  * exit code (see errors.ts). Kept apart from main.ts so it can be driven without a process.
  */
 import { ConfigError } from '../config/load.js';
+import { LedgerConfigError } from '../app.js';
 import { UsageError } from './args.js';
+import { DB_USAGE, parseDbArgs, runDb } from './db.js';
 import { describeCallFailure, EXIT } from './errors.js';
 import { EVALUATE_USAGE, parseEvaluateArgs, runEvaluate } from './evaluate.js';
 import { EXPORT_USAGE, parseExportArgs, runExport } from './export.js';
@@ -28,16 +30,20 @@ commands:
   trades        list a portfolio's recent trades
   report        how a strategy did: return vs buy-and-hold, drawdown, costs; --all side by side,
                 --html FILE an offline tearsheet
-  replay        rebuild the state from the journal, print its hash; --verify re-executes every trade
-  export        write the trade history (audit trail) from the journal as CSV or JSON lines;
-                export questdb re-sends it to QuestDB (after an outage)
+  replay        rebuild the state from the journal or the PostgreSQL ledger (--ledger-url), print
+                its hash; --verify re-executes every trade
+  export        write the trade history (audit trail) from the journal or the PostgreSQL ledger as
+                CSV or JSON lines; export questdb re-sends the journal to QuestDB (after an outage)
+  db            the PostgreSQL ledger's schema: db migrate applies pending migrations, db status
+                compares the database's version with this executor's
   evaluate      measure paper fills against real recorded trades (fidelity; docs/fidelity.md)
   jupiter-emulator  a local Jupiter API with fault injection, for tests and failover by hand
   help [CMD]    show help for a command
 
 Run pte <command> --help for its options, pte --version for the version.
 Exit codes: 0 ok, 1 the executor refused or failed the request, 2 the executor is unreachable,
-64 wrong command line, 78 invalid configuration (a setting, a --tls-ca file).`;
+64 wrong command line, 78 invalid configuration (a setting, a --tls-ca file, a ledger database that
+cannot be used as configured).`;
 
 const USAGE: Readonly<Record<string, string>> = {
   serve: SERVE_USAGE,
@@ -48,6 +54,7 @@ const USAGE: Readonly<Record<string, string>> = {
   report: REPORT_USAGE,
   replay: REPLAY_USAGE,
   export: EXPORT_USAGE,
+  db: DB_USAGE,
   evaluate: EVALUATE_USAGE,
   'jupiter-emulator': JUPITER_EMULATOR_USAGE,
 };
@@ -61,6 +68,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => 
   report: (argv, io) => runReport(parseReportArgs(argv, io.env), io),
   replay: (argv, io) => runReplay(parseReplayArgs(argv), io),
   export: (argv, io) => runExport(parseExportArgs(argv), io),
+  db: (argv, io) => runDb(parseDbArgs(argv), io),
   evaluate: (argv, io) => runEvaluate(parseEvaluateArgs(argv), io),
   'jupiter-emulator': (argv, io) => runJupiterEmulator(parseJupiterEmulatorArgs(argv), io),
 };
@@ -119,6 +127,11 @@ function report(e: unknown, command: string, io: CliIo): number {
   }
   if (e instanceof ConfigError) {
     io.err(`pte: ${e.message}`);
+    return EXIT.config;
+  }
+  if (e instanceof LedgerConfigError) {
+    // Its message names ledger.url and shows the URL with the password masked.
+    io.err(`pte ${command}: ${e.message}`);
     return EXIT.config;
   }
   if (e instanceof ConnectionSetupError) {

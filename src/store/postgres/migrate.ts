@@ -181,3 +181,41 @@ function connectionUrl(pool: pg.Pool): string {
   if (typeof o.connectionString === 'string') return o.connectionString;
   return `postgres://${o.user ?? ''}@${o.host ?? ''}:${o.port ?? 5432}/${o.database ?? ''}`;
 }
+
+/** The database's schema version against this code's migrations (`pte db status`). */
+export interface LedgerSchemaStatus {
+  readonly version: number;
+  readonly latest: number;
+  readonly pending: readonly { readonly version: number; readonly name: string }[];
+}
+
+/**
+ * Reads the applied migrations in a read-only transaction: nothing is created, not even the
+ * migrations table. A schema this code does not know is refused as the migrator refuses it.
+ */
+export async function ledgerSchemaStatus(url: string): Promise<LedgerSchemaStatus> {
+  checkLedgerUrl(url);
+  const migrations = loadMigrations();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pte db status' });
+  client.on('error', () => undefined); // reported by the query that fails
+  try {
+    await client.connect();
+  } catch (err) {
+    throw configErrorOf(err, url) ?? err;
+  }
+  try {
+    await client.query('BEGIN READ ONLY');
+    const applied = await appliedMigrations(client);
+    await client.query('COMMIT');
+    checkApplied(applied, migrations, url);
+    const version = applied.at(-1)?.version ?? 0;
+    return {
+      version,
+      latest: migrations.at(-1)?.version ?? 0,
+      pending: migrations.filter((m) => m.version > version).map((m) => ({ version: m.version, name: m.name })),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
