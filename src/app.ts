@@ -18,7 +18,7 @@ import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
 import type { Executor } from './executor/types.js';
 import { createMarket, type Market } from './market/build.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, silentLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createGrpcServer } from './server/index.js';
@@ -26,7 +26,11 @@ import { createAuthenticator, resolveApiKeys, type CallGuard, type Principal } f
 import { Metadata } from '@grpc/grpc-js';
 import { startHttpServer, type HttpAccess, type HttpCredentials, type HttpServer } from './http/index.js';
 import { summarizeMetrics } from './observability/health.js';
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createExecutorClient } from './client/index.js';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
 import { createMemoryJournal } from './store/memory-journal.js';
 import { createPostgresLedger, type PostgresLedger } from './store/postgres/index.js';
@@ -144,6 +148,52 @@ function buildRecorder(config: Config, logger: pino.Logger, metrics: Metrics): Q
   return recorder;
 }
 
+/**
+ * Warm start: runs `trades` trades through a scratch copy of the hot path (a gRPC server on a
+ * loopback port, an executor over the simulated market and a journal in a temporary directory, the
+ * same code the service runs) so V8 has compiled it before the first real trade arrives. Nothing of
+ * it is kept: the scratch portfolio, journal, metrics and logs are discarded, and the service's own
+ * market, ledger and metrics are never touched. A failure only costs the warm start.
+ */
+async function warmUp(config: Config, trades: number, logger: pino.Logger): Promise<void> {
+  if (trades === 0) return;
+  const t0 = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'pte-warm-up-'));
+  const scratchConfig: Config = { ...config, market: { ...config.market, kind: 'sim', redisUrl: undefined }, questdb: { ...config.questdb, conf: undefined } };
+  const metrics = createMetrics();
+  let journal: FileJournal | undefined;
+  let grpc: ReturnType<typeof createGrpcServer> | undefined;
+  let client: ReturnType<typeof createExecutorClient> | undefined;
+  let market: Market | undefined;
+  try {
+    journal = (await openFileJournal({ dir, tokens: createTokenRegistry(), log: silentLogger(), metrics: metrics.journal })).journal;
+    const built = buildExecutor(scratchConfig, silentLogger(), metrics, { journal });
+    market = built.market;
+    grpc = createGrpcServer({ executor: built.executor, logger: silentLogger(), metrics: metrics.sink, rpcMetrics: metrics.rpc, maxMessageBytes: config.grpc.maxMessageBytes });
+    const port = await grpc.start('127.0.0.1', 0);
+    const scratch = createExecutorClient(`127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
+    client = scratch;
+    // As a burst would come: many in flight on one portfolio, buys and sells alternating.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < trades) {
+        const i = next++;
+        await scratch.executeTrade({ requestId: randomUUID(), portfolioId: 'warm-up', action: i % 2 === 0 ? 'BUY' : 'SELL', baseToken: 'SOL', quoteToken: 'USDC', amount: '0.01', isBaseInput: true });
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, lane));
+    logger.info({ trades, ms: Math.round(performance.now() - t0) }, 'warm start: hot path exercised on a scratch server');
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'warm start incomplete; serving anyway');
+  } finally {
+    client?.close();
+    await grpc?.shutdown(0);
+    await market?.close();
+    await journal?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Starts the gRPC service and the metrics endpoint as configured. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -230,6 +280,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     ...(tls ? { tls } : {}),
   });
   metrics.guard.setInFlightSource(() => grpc.guard.inFlight.count);
+  await warmUp(config, config.server.warmUpTrades, logger);
   if (principals.length > 0) logger.info({ keys: principals.map((p) => p.name) }, 'gRPC API keys required');
   notServing = () => grpc.setServing(false);
   setServing = (serving) => grpc.setServing(serving && !(durable?.journal.failed ?? false));

@@ -38,7 +38,8 @@ export interface SpawnOptions {
 export function spawnServe(main: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, options: SpawnOptions = {}): Promise<ServeChild> {
   const proc = spawn(process.execPath, [main, 'serve', '--grpc-port', '0', '--metrics-port', '0', '--http-port', '0', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // No warm start unless a test asks for one (PTE_WARM_UP_TRADES in `env`).
+    env: { ...process.env, PTE_WARM_UP_TRADES: '0', ...env },
     stdio: ['ignore', options.captureStdout === true ? 'pipe' : 'ignore', 'pipe'],
   });
   const errPipe = proc.stderr;

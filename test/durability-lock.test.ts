@@ -74,7 +74,7 @@ const hashOf = (list: readonly LedgerEvent[]): string => {
 describe('data directory lock', () => {
   it('lets exactly one of two servers started at once on one directory serve, with the lock slowed by 300 ms', async () => {
     const dir = tempDir();
-    const config = configSchema.parse({ dataDir: dir, grpc: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, http: { port: 0 } });
+    const config = configSchema.parse({ dataDir: dir, grpc: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, http: { port: 0 }, server: { warmUpTrades: 0 } });
     const settled = await Promise.allSettled([0, 1].map(() => startApp(config, { logger: silentLogger(), journalIo: slowLock(() => 300) })));
     const apps = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const refused = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));

@@ -35,7 +35,7 @@ function tempDir(): string {
   return d;
 }
 
-const serverConfig = (dataDir: string) => configSchema.parse({ dataDir, grpc: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, http: { port: 0 } });
+const serverConfig = (dataDir: string) => configSchema.parse({ dataDir, grpc: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, http: { port: 0 }, server: { warmUpTrades: 0 } });
 
 /** A journal in small segments with a snapshot past the first ones. */
 async function journalWithSnapshot(dir: string): Promise<string[]> {

@@ -146,7 +146,7 @@ describe('durability over gRPC', () => {
       },
       datasync: (fh) => fh.datasync(),
     };
-    const config = configSchema.parse({ ...settings(dir), grpc: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, http: { port: 0 } });
+    const config = configSchema.parse({ ...settings(dir), grpc: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, http: { port: 0 }, server: { warmUpTrades: 0 } });
     const app = await startApp(config, { logger: silentLogger(), journalIo: io });
     const client = createExecutorClient(`127.0.0.1:${app.grpcPort}`);
     const health = new Client(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());

@@ -256,7 +256,7 @@ describe('TLS', () => {
         grpc: { host: '127.0.0.1', port: 0 },
         metrics: { host: '127.0.0.1', port: 0 },
         http: { port: 0 },
-        server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') }, diagnostics: true },
+        server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') }, diagnostics: true, warmUpTrades: 0 },
       }),
       { logger: silentLogger() },
     );

@@ -74,7 +74,7 @@ describe('secrets in logs', () => {
           http: { port: 0 },
           market: { kind: 'jupiter', jupiterUrls: [upstreamUrl], perEndpointRatePerSec: 10_000, maxAttemptsPerEndpoint: 2, backoffBaseMs: 0, backoffMaxMs: 0, requestTimeoutMs: 2_000 },
           questdb: { conf: qdbConf },
-          server: { apiKeys: [{ name: 'svc', keyEnv: 'PTE_TEST_SERVICE_KEY', portfolios: ['mine'] }] },
+          server: { apiKeys: [{ name: 'svc', keyEnv: 'PTE_TEST_SERVICE_KEY', portfolios: ['mine'] }], warmUpTrades: 0 },
         }),
         { logger },
       );

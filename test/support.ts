@@ -21,6 +21,8 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<{ ap
     metrics: { host: '127.0.0.1', port: 0, ...overrides.metrics },
     // The dashboard is off unless a test asks for it (with a port from freePort()).
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
+    // No warm start unless a test asks for one: it would add a second to every start.
+    server: { warmUpTrades: 0, ...overrides.server },
   });
   const app = await startApp(config, { logger: silentLogger() });
   const client = createExecutorClient(`127.0.0.1:${app.grpcPort}`);

@@ -40,7 +40,7 @@ beforeAll(async () => {
       grpc: { host: '127.0.0.1', port: 0 },
       metrics: { host: '127.0.0.1', port: 0 },
       http: { port: 0 },
-      server: { apiKeys: [{ name: 'cli', keyHash: `sha256:${apiKeyHash(KEY)}`, portfolios: ['*'] }], tls: { certFile: ca, keyFile: join(dir, 'key.pem') } },
+      server: { apiKeys: [{ name: 'cli', keyHash: `sha256:${apiKeyHash(KEY)}`, portfolios: ['*'] }], tls: { certFile: ca, keyFile: join(dir, 'key.pem') }, warmUpTrades: 0 },
     }),
     { logger: silentLogger() },
   );

@@ -209,6 +209,13 @@ export const configSchema = z.strictObject({
        * benchmark turns it on). Off by default: it is no part of the trading contract.
        */
       diagnostics: z.boolean().default(false),
+      /**
+       * Trades run through a scratch copy of the whole hot path (gRPC, executor, journal) before the
+       * service starts serving, so the first burst after a start is answered as fast as later ones.
+       * The scratch server, portfolio and journal are discarded: nothing is booked, reported or
+       * counted. 0 = off.
+       */
+      warmUpTrades: whole(0, 100_000).default(1_000),
       /** Serve TLS on the gRPC port (PEM files). */
       tls: z
         .strictObject({
