@@ -63,7 +63,7 @@ async function priceRequest(ctx: TradeRunContext, request: TradeRequest, freshne
   const base = usd.map.get(request.base.mint);
   const quote = usd.map.get(request.quote.mint);
   if (!base || !quote) throw new ExecutorError('PRICE_UNAVAILABLE', 'price lookup returned no price');
-  ctx.log.debug({ request_id: request.requestId, base_usd: ratioToString(base.usd), quote_usd: ratioToString(quote.usd), source: base.source, cache_hit: usd.cacheHit }, 'priced');
+  if (ctx.log.isLevelEnabled?.('debug') !== false) ctx.log.debug({ request_id: request.requestId, base_usd: ratioToString(base.usd), quote_usd: ratioToString(quote.usd), source: base.source, cache_hit: usd.cacheHit }, 'priced');
   return {
     market: { base, quote, route: quoteLookup?.quote },
     cacheHit: usd.cacheHit,

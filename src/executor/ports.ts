@@ -147,6 +147,8 @@ export interface Log {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Log;
+  /** Whether a level is logged (pino's); a debug line whose fields cost something to build is skipped without it. */
+  isLevelEnabled?(level: 'debug'): boolean;
 }
 
 /**
