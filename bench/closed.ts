@@ -30,10 +30,10 @@ const BURST = 1_000;
 /** Streams per HTTP/2 session: 1 and 64 streams share one session, 1,000 spread over four. */
 const STREAMS_PER_SESSION = 256;
 
-type Kind = 'trade' | 'health';
+export type Kind = 'trade' | 'health';
 
 /** One phase as the generator saw it (latencies of OK answers only, µs). */
-interface PhaseResult {
+export interface PhaseResult {
   readonly ok: number;
   readonly errors: number;
   readonly firstError?: string;
@@ -47,7 +47,7 @@ interface PhaseResult {
   readonly generatorCpu: number;
 }
 
-type Command = { readonly cmd: 'load'; readonly kind: Kind; readonly streams: number; readonly seconds: number } | { readonly cmd: 'burst'; readonly portfolio: string; readonly count: number };
+export type Command = { readonly cmd: 'load'; readonly kind: Kind; readonly streams: number; readonly seconds: number } | { readonly cmd: 'burst'; readonly portfolio: string; readonly count: number };
 
 const histogram = (): Histogram => build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
 
@@ -242,7 +242,7 @@ function cpuList(text: string): number[] {
 }
 
 /** The server's CPU and the generator's (taskset -c), or why they are not pinned. */
-function placement(): { readonly server?: number; readonly generator?: number; readonly description: string } {
+export function placement(): { readonly server?: number; readonly generator?: number; readonly description: string } {
   let allowed: number[];
   try {
     // "pid 123's current affinity list: 0,1"
@@ -255,13 +255,15 @@ function placement(): { readonly server?: number; readonly generator?: number; r
   return { server, generator, description: `server pinned to CPU ${server}, load generator to CPU ${generator} (taskset)` };
 }
 
-function forkPinned(path: string, args: string[], cpu: number | undefined, env: NodeJS.ProcessEnv): ChildProcess {
-  const pin = cpu === undefined ? {} : { execPath: 'taskset', execArgv: ['-c', String(cpu), process.execPath, ...process.execArgv] };
+/** Forks `path` pinned to `cpu` (taskset) when given; `nodeArgs` go to node after the parent's own. */
+export function forkPinned(path: string, args: string[], cpu: number | undefined, env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): ChildProcess {
+  const execArgv = [...process.execArgv, ...nodeArgs];
+  const pin = cpu === undefined ? { execArgv } : { execPath: 'taskset', execArgv: ['-c', String(cpu), process.execPath, ...execArgv] };
   return fork(path, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, ...pin });
 }
 
 /** The next IPC message from `child` that has `key`. */
-function reply<T>(child: ChildProcess, key: string): Promise<T> {
+export function reply<T>(child: ChildProcess, key: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown): void => {
       if (typeof m === 'object' && m !== null && key in m) {
