@@ -8,6 +8,7 @@ import type { ExecutionMetrics } from '../src/executor/types.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createMemoryJournal } from '../src/store/memory-journal.js';
+import { startAllocationMeter } from './alloc.js';
 import { table } from './table.js';
 import { STAGES } from './load.js';
 
@@ -34,8 +35,10 @@ function heapUsed(): number {
 /**
  * The executor alone, in process, no transport and an in-memory journal: what a trade costs the
  * pipeline itself. Sequential (one trade at a time) and in waves of 1,000 concurrent trades; the
- * CPU time per trade of each mode; the heap each trade and each portfolio adds (the in-memory
- * journal keeps every trade, so this is the trade as held in memory; exact with --expose-gc).
+ * CPU time per trade of each mode (process.cpuUsage, user + system); the bytes each trade allocates
+ * (bench/alloc.ts: freed by the collector plus heap growth, what GC pressure is made of); the heap
+ * each trade and each portfolio retains (the in-memory journal keeps every trade, so this is the
+ * trade as held in memory; exact with --expose-gc).
  *
  *   npm run build && node --expose-gc dist/bench/inprocess.js
  */
@@ -51,6 +54,7 @@ export async function benchInProcess(trades = 20_000): Promise<string> {
     };
     for (let i = 0; i < 2_000; i++) await executor.executeTrade(request(i)); // warm-up
     const heapBefore = heapUsed();
+    const allocation = startAllocationMeter();
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     if (mode === 'sequential') {
@@ -63,6 +67,7 @@ export async function benchInProcess(trades = 20_000): Promise<string> {
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);
+    const allocatedPerTrade = allocation.stop() / trades;
     const cpuUsPerTrade = (used.user + used.system) / trades;
     const heapPerTrade = (heapUsed() - heapBefore) / trades;
     // In waves of 1,000 every stage timing also holds the wait behind the other 999 trades on one
@@ -75,7 +80,8 @@ export async function benchInProcess(trades = 20_000): Promise<string> {
     }
     rows.push([mode, 'trades/s', (trades / seconds).toFixed(0), '', '']);
     rows.push([mode, 'CPU µs/trade', cpuUsPerTrade.toFixed(1), '', '']);
-    rows.push([mode, 'heap bytes/trade', heapPerTrade.toFixed(0), '', '']);
+    rows.push([mode, 'allocated bytes/trade', allocatedPerTrade.toFixed(0), '', '']);
+    rows.push([mode, 'retained heap bytes/trade', heapPerTrade.toFixed(0), '', '']);
   }
   // A portfolio on its own: created by a reset, no trades (its state, its entry in the book, its mark).
   const portfolios = 5_000;

@@ -1,7 +1,9 @@
 /**
  * What durability costs: end-to-end trades per second over gRPC at 1,000 concurrent callers with the
  * file journal on (fdatasync per group commit) and off (in-memory journal), plus the journal's own
- * fdatasync latency and group sizes. Goal: the journal costs at most 30 % of throughput.
+ * fdatasync latency and group sizes, and the server's CPU time (process.cpuUsage, user + system, every
+ * thread) and V8 heap allocation (bench/alloc.ts) per trade over the timed run. Goal: the journal
+ * costs at most 30 % of throughput.
  *
  *   npm run build && node dist/bench/journal.js   (PTE_BENCH_SECONDS default 5, PTE_BENCH_ROUNDS default 2)
  *
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExecutorClient } from '../src/client/index.js';
 import type { JournalStats } from '../src/store/file-journal.js';
+import { startAllocationMeter, type AllocationMeter } from './alloc.js';
 import { closedLoop, tradeCall } from './load.js';
 import { ms, table } from './table.js';
 
@@ -31,6 +34,16 @@ interface ModeResult {
   readonly p99Us: number;
   readonly errors: number;
   readonly stats: JournalStats | undefined;
+  /** The server process's CPU time (user + system, every thread) per trade answered, µs. */
+  readonly cpuUsPerTrade: number;
+  /** Bytes the server allocated on its V8 heap per trade answered (bench/alloc.ts). */
+  readonly allocatedPerTrade: number;
+}
+
+/** What the server measured over the timed run: its CPU time and the bytes it allocated. */
+interface ServerCost {
+  readonly cpuUs: number;
+  readonly allocated: number;
 }
 
 async function runMode(journal: boolean, seconds: number, concurrency: number): Promise<ModeResult> {
@@ -47,7 +60,20 @@ async function runMode(journal: boolean, seconds: number, concurrency: number): 
     const client = createExecutorClient(`127.0.0.1:${port}`);
     await client.waitForReady(5_000);
     await closedLoop(64, 1, tradeCall(client.grpcClient, PORTFOLIOS)); // warm-up: JIT, price cache, portfolios
+    const ask = <T>(what: string, key: string): Promise<T> =>
+      new Promise<T>((resolve) => {
+        const on = (m: unknown): void => {
+          if (typeof m === 'object' && m !== null && key in m) {
+            child.off('message', on);
+            resolve((m as Record<string, T>)[key] as T);
+          }
+        };
+        child.on('message', on);
+        child.send(what);
+      });
+    await ask<boolean>('measure', 'measuring');
     const r = await closedLoop(concurrency, seconds, tradeCall(client.grpcClient, PORTFOLIOS));
+    const cost = await ask<ServerCost>('measured', 'cost');
     client.close();
     const stats = await new Promise<JournalStats | undefined>((resolve) => {
       child.once('message', (m) => resolve((m as { stats: JournalStats | null }).stats ?? undefined));
@@ -60,6 +86,8 @@ async function runMode(journal: boolean, seconds: number, concurrency: number): 
       p99Us: r.latency.getValueAtPercentile(99),
       errors: r.errors,
       stats,
+      cpuUsPerTrade: cost.cpuUs / Math.max(1, r.requests - r.errors),
+      allocatedPerTrade: cost.allocated / Math.max(1, r.requests - r.errors),
     };
   } finally {
     child.send('stop');
@@ -89,6 +117,8 @@ export async function benchJournal(seconds = Number(process.env.PTE_BENCH_SECOND
     ms(m.p50Us),
     ms(m.p99Us),
     String(m.errors),
+    m.cpuUsPerTrade.toFixed(0),
+    m.allocatedPerTrade.toFixed(0),
     m.stats ? ms(m.stats.syncP50Us) : '-',
     m.stats ? ms(m.stats.syncP99Us) : '-',
     m.stats ? m.stats.meanGroupSize.toFixed(1) : '-',
@@ -98,7 +128,7 @@ export async function benchJournal(seconds = Number(process.env.PTE_BENCH_SECOND
   return [
     `Journal on vs off, ${concurrency} concurrent callers, ${seconds}s per run, best of ${rounds} alternating runs each, ${PORTFOLIOS} portfolios (latency in ms)`,
     '',
-    table(['journal', 'trades/s', 'p50', 'p99', 'errors', 'fsync p50', 'fsync p99', 'group mean', 'group max'], rows),
+    table(['journal', 'trades/s', 'p50', 'p99', 'errors', 'server CPU µs/trade', 'allocated bytes/trade', 'fsync p50', 'fsync p99', 'group mean', 'group max'], rows),
     '',
     `journal cost: ${cost.toFixed(1)} % of throughput (goal: at most 30 %); ${s ? `${s.syncs} fdatasyncs for ${s.appends} records` : ''}`,
   ].join('\n');
@@ -172,8 +202,18 @@ async function serve(): Promise<void> {
   const overrides = JSON.parse(process.env.PTE_JOURNAL_BENCH_CONFIG ?? '{}') as Record<string, unknown>;
   const app = await startApp(configSchema.parse({ ...overrides, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: 0 } }), { logger: silentLogger() });
   process.send?.({ port: app.grpcPort });
+  let measuring: { readonly cpu: NodeJS.CpuUsage; readonly allocation: AllocationMeter } | undefined;
   process.on('message', (m) => {
     if (m === 'stats') process.send?.({ stats: app.journal?.stats() ?? null });
+    if (m === 'measure') {
+      measuring = { cpu: process.cpuUsage(), allocation: startAllocationMeter() };
+      process.send?.({ measuring: true });
+    }
+    if (m === 'measured' && measuring) {
+      const cpu = process.cpuUsage(measuring.cpu);
+      process.send?.({ cost: { cpuUs: cpu.user + cpu.system, allocated: measuring.allocation.stop() } satisfies ServerCost });
+      measuring = undefined;
+    }
     if (m === 'stop') void app.stop(1_000).then(() => process.exit(0));
   });
 }
