@@ -1,8 +1,56 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ceil, cmp, div, floor, fromDecimalString, fromNumber, mul, ratio, toDecimalString } from './ratio.js';
+import { ceil, cmp, div, floor, formatScaled, fromDecimalString, fromNumber, mul, ratio, ratioToString, reduced, toDecimalString } from './ratio.js';
+
+/** Euclid in bigint all the way: the reference the reduction must equal. */
+function referenceGcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
+/** q / 10^places with trailing zeros cut, written the plainest way: the reference for formatScaled. */
+function referenceFormat(q: bigint, places: number): string {
+  const neg = q < 0n;
+  const abs = neg ? -q : q;
+  let s = abs.toString();
+  if (places > 0) {
+    s = s.padStart(places + 1, '0');
+    const int = s.slice(0, s.length - places);
+    const frac = s.slice(s.length - places).replace(/0+$/, '');
+    s = frac.length > 0 ? `${int}.${frac}` : int;
+  }
+  return neg && abs !== 0n ? `-${s}` : s;
+}
 
 describe('ratio', () => {
+  it('formats scaled integers as the plain decimal, trailing zeros cut', () => {
+    expect(formatScaled(1_500_000n, 6)).toBe('1.5');
+    expect(formatScaled(-5n, 3)).toBe('-0.005');
+    expect(formatScaled(1000n, 3)).toBe('1');
+    expect(formatScaled(0n, 18)).toBe('0');
+    const q = fc.oneof(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.bigInt({ min: -1000n, max: 1000n }).map((x) => x * 10n ** 12n));
+    fc.assert(
+      fc.property(q, fc.integer({ min: 0, max: 24 }), (v, places) => {
+        expect(formatScaled(v, places)).toBe(referenceFormat(v, places));
+      }),
+    );
+  });
+
+  it('reduces to lowest terms exactly as bigint Euclid does, on both sides of 2^53', () => {
+    const term = fc.oneof(fc.bigInt({ min: -(1n << 60n), max: 1n << 60n }), fc.bigInt({ min: -(1n << 200n), max: 1n << 200n }), fc.bigInt({ min: (1n << 53n) - 5n, max: (1n << 53n) + 5n }));
+    fc.assert(
+      fc.property(term, term, fc.bigInt({ min: 1n, max: 1n << 70n }), (n, d0, k) => {
+        const d = d0 === 0n ? 1n : d0 < 0n ? -d0 : d0;
+        const g = referenceGcd(n * k, d * k);
+        const r = reduced({ n: n * k, d: d * k });
+        expect(r).toEqual(g > 1n ? { n: (n * k) / g, d: (d * k) / g } : { n: n * k, d: d * k });
+        expect(ratioToString({ n: n * k, d: d * k })).toBe(`${r.n}/${r.d}`);
+      }),
+    );
+  });
+
   it('floors and ceils toward -inf and +inf, also for negatives', () => {
     expect(floor(ratio(7n, 2n))).toBe(3n);
     expect(ceil(ratio(7n, 2n))).toBe(4n);

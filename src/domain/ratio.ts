@@ -12,10 +12,31 @@ export interface Ratio {
   readonly d: bigint;
 }
 
+/** Below this both terms are exact as doubles, where Euclid's steps cost no bigint allocation. */
+const EXACT_AS_NUMBER = 1n << 53n;
+
+/**
+ * Euclid's gcd: in bigint while a term is 2^53 or more, then in doubles (the remainder of two
+ * integers below 2^53 is exact in floating point, so the result is the same integer).
+ */
 function gcd(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;
   let y = b < 0n ? -b : b;
-  while (y !== 0n) [x, y] = [y, x % y];
+  while (y !== 0n) {
+    if (x < EXACT_AS_NUMBER && y < EXACT_AS_NUMBER) {
+      let p = Number(x);
+      let q = Number(y);
+      while (q !== 0) {
+        const rest = p % q;
+        p = q;
+        q = rest;
+      }
+      return BigInt(p);
+    }
+    const rest = x % y;
+    x = y;
+    y = rest;
+  }
   return x;
 }
 
@@ -133,10 +154,12 @@ export function formatScaled(q: bigint, places: number): string {
   const abs = neg ? -q : q;
   let s = abs.toString();
   if (places > 0) {
-    s = s.padStart(places + 1, '0');
-    const int = s.slice(0, s.length - places);
-    const frac = s.slice(s.length - places).replace(/0+$/, '');
-    s = frac.length > 0 ? `${int}.${frac}` : int;
+    if (s.length <= places) s = s.padStart(places + 1, '0');
+    const point = s.length - places;
+    // Trailing zeros of the fraction cut by index (no regular expression: this formats every price).
+    let end = s.length;
+    while (end > point && s.charCodeAt(end - 1) === 48) end--;
+    s = end > point ? `${s.slice(0, point)}.${s.slice(point, end)}` : s.slice(0, point);
   }
   return neg && abs !== 0n ? `-${s}` : s;
 }
@@ -148,10 +171,21 @@ export function toNumber(r: Ratio): number {
   return Number(scaled) / 1e18;
 }
 
+/**
+ * Texts already made, by Ratio object: ratios are immutable, and the same price objects (shared by
+ * every trade priced from one cache entry) are written into each trade's record and each mark.
+ */
+const TEXTS = new WeakMap<Ratio, string>();
+
 /** Exact text form, "n/d": what the journal records, so a replay reads back the very same value. */
 export const ratioToString = (r: Ratio): string => {
-  const x = reduced(r);
-  return `${x.n}/${x.d}`;
+  let text = TEXTS.get(r);
+  if (text === undefined) {
+    const x = reduced(r);
+    text = `${x.n}/${x.d}`;
+    TEXTS.set(r, text);
+  }
+  return text;
 };
 
 export function ratioFromString(s: string): Ratio {

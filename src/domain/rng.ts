@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
@@ -21,7 +21,8 @@ const UINT64_MASK = (1n << 64n) - 1n;
 
 /** The trade's seed: the first 8 bytes of SHA-256("<configured seed>:<request_id>") as a uint64. */
 export function deriveSeed(configSeed: bigint, requestId: string): bigint {
-  const h = createHash('sha256').update(`${configSeed}:${requestId}`).digest();
+  // crypto.hash: the same digest as createHash().update().digest(), without a Hash object per call.
+  const h = hash('sha256', `${configSeed}:${requestId}`, 'buffer');
   return h.readBigUInt64BE(0) & UINT64_MASK;
 }
 
@@ -33,7 +34,7 @@ export function createRng(seed: bigint, stream: string): Rng {
   let g: RandomGenerator | undefined;
   const generator = (): RandomGenerator => {
     if (!g) {
-      const h = createHash('sha256').update(`${seed}:${stream}`).digest();
+      const h = hash('sha256', `${seed}:${stream}`, 'buffer');
       const state: number[] = [h.readInt32BE(0), h.readInt32BE(4), h.readInt32BE(8), h.readInt32BE(12)];
       if (!state.some((x) => x !== 0)) state[0] = 1; // xoroshiro's all-zero state is a fixed point
       g = xoroshiro128plusFromState(state);

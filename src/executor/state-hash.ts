@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { PortfolioState } from '../domain/ledger.js';
 
 /**
@@ -9,6 +9,21 @@ import type { PortfolioState } from '../domain/ledger.js';
  * not on whether it came from a snapshot or from replaying every event).
  */
 export function portfolioStateHash(s: PortfolioState): string {
+  let known = HASHES.get(s);
+  if (known === undefined) {
+    known = computeStateHash(s);
+    HASHES.set(s, known);
+  }
+  return known;
+}
+
+/**
+ * Hashes already computed, by state object: a PortfolioState is immutable (every change makes a new
+ * one), so its hash is computed once however many replies, summaries and replays report it.
+ */
+const HASHES = new WeakMap<PortfolioState, string>();
+
+function computeStateHash(s: PortfolioState): string {
   const positions = [...s.positions]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([mint, p]) => [mint, p.amount.toString(), p.costNanoUsd.toString()]);
@@ -23,11 +38,11 @@ export function portfolioStateHash(s: PortfolioState): string {
     s.sequence,
     s.updatedAtMs,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return digest('sha256', canonical, 'hex');
 }
 
 /** One hash over every portfolio: the portfolios' own hashes, ordered by portfolio id. */
 export function combinedStateHash(states: Iterable<PortfolioState>): string {
   const lines = [...states].map((s) => `${s.portfolioId}\u0000${portfolioStateHash(s)}`).sort();
-  return createHash('sha256').update(['pte-states/1', ...lines].join('\n')).digest('hex');
+  return digest('sha256', ['pte-states/1', ...lines].join('\n'), 'hex');
 }

@@ -39,8 +39,12 @@ export interface Valuation {
 
 const NO_PRICES: ReadonlyMap<Mint, UsdPrice> = new Map();
 
-/** Mints the state holds a non-zero amount of. */
-export const heldMints = (state: PortfolioState): Mint[] => [...state.positions.entries()].filter(([, p]) => p.amount > 0n).map(([m]) => m);
+/** Mints the state holds a non-zero amount of (a loop: this runs on every trade's reply). */
+export function heldMints(state: PortfolioState): Mint[] {
+  const held: Mint[] = [];
+  for (const [mint, p] of state.positions) if (p.amount > 0n) held.push(mint);
+  return held;
+}
 
 export function createValuation(tokens: TokenRegistry, prices: PriceProvider): Valuation {
   const sol = tokens.sol;
