@@ -20,7 +20,8 @@ function deadlineMs(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline'>
   return d instanceof Date ? d.getTime() : d;
 }
 
-export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'on' | 'off'>): CallSignal {
+/** `deadline`: ms since the epoch (Infinity for none); default: the call's own. */
+export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'on' | 'off'>, deadline: number = deadlineMs(call)): CallSignal {
   const controller = new AbortController();
   const onCancelled = (): void => {
     // The client is gone and will never read a status; the reason only matters to logs.
@@ -31,7 +32,7 @@ export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDea
     onCancelled();
   } else {
     call.on('cancelled', onCancelled);
-    const remaining = deadlineMs(call) - Date.now();
+    const remaining = deadline - Date.now();
     if (Number.isFinite(remaining) && remaining < MAX_TIMER_MS) {
       const onDeadline = (): void => {
         controller.abort(new ExecutorError('DEADLINE_EXCEEDED', 'the deadline passed before the answer; the trade may still be booked: retry with the same request_id'));

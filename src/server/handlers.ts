@@ -23,15 +23,15 @@ import type {
   StreamTradesRequestMessage,
   TradeMessage,
   TradeRequestMessage,
-  TradeResultMessage,
+  TradeResultMessageInput,
 } from '../contract/index.js';
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { callSignal } from './call-signal.js';
-import { portfolioToWire, tradePageToWire, tradeRequestFromWire, tradeResultToWire, tradeToWire } from './mapping.js';
+import { portfolioToWire, tradePageToWire, tradeRequestFromWire, tradeResultForEncoding, tradeToWire } from './mapping.js';
 import { reportQueryFromWire, reportToWire } from './report-mapping.js';
 import { statusName, toGrpcStatus } from './status.js';
 import { ExecutorError } from '../domain/errors.js';
-import { guardError, isDecodeFailure, withDefaultDeadline, type Admission, type CallGuard } from './guards/index.js';
+import { effectiveDeadlineMs, guardError, isDecodeFailure, type Admission, type CallGuard } from './guards/index.js';
 
 export interface HandlerContext {
   readonly executor: Executor;
@@ -189,15 +189,15 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
   const streamQueue = ctx.streamQueueTrades ?? DEFAULT_STREAM_QUEUE_TRADES;
   const openStreams = new Set<() => void>();
 
-  const ExecuteTrade = unary<TradeRequestMessage, TradeResultMessage>(
+  const ExecuteTrade = unary<TradeRequestMessage, TradeResultMessageInput>(
     ctx,
     'ExecuteTrade',
     (req) => req.requestId,
     async (req, call) => {
       const raw = tradeRequestFromWire(req);
-      const { signal, dispose } = callSignal(withDefaultDeadline(call, ctx.guard?.defaultDeadlineMs));
+      const { signal, dispose } = callSignal(call, effectiveDeadlineMs(call, ctx.guard?.defaultDeadlineMs));
       try {
-        return tradeResultToWire(await executor.executeTrade(raw, { signal }));
+        return tradeResultForEncoding(await executor.executeTrade(raw, { signal }));
       } finally {
         dispose();
       }

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ratio } from '../domain/ratio.js';
 import { isExecutorError } from '../domain/errors.js';
-import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeToWire, type DecodedTradeRequest } from './mapping.js';
+import { serviceDefinition } from '../contract/index.js';
+import type { TradeResult } from '../executor/types.js';
+import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeResultForEncoding, tradeResultToWire, tradeToWire, type DecodedTradeRequest } from './mapping.js';
 import { SOL, USDC, sampleTrade } from '../../test/fakes/fake-executor.js';
 
 const wireRequest = (over: Partial<DecodedTradeRequest> = {}): DecodedTradeRequest => ({
@@ -92,5 +94,42 @@ describe('timestampFromMs', () => {
         expect(Number(ts.seconds) * 1000 + ts.nanos / 1e6).toBe(ms);
       }),
     );
+  });
+});
+
+describe('tradeResultForEncoding', () => {
+  const encode = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade.responseSerialize;
+  const result = (seed: bigint, fee: bigint, updatedAtMs: number): TradeResult => {
+    const trade = sampleTrade({ seed });
+    return {
+      requestId: trade.requestId,
+      trade: { ...trade, fees: { ...trade.fees, priorityFee: fee as never, total: (trade.fees.baseFee + fee) as never } },
+      portfolio: {
+        portfolioId: 'default',
+        balances: [{ token: SOL, amount: 1_500_000_000n as never, usdValue: '225', avgCostUsd: '150' }],
+        totalValueUsd: '225',
+        realizedPnlUsd: '0',
+        unrealizedPnlUsd: '0',
+        tradeCount: 7,
+        feesPaidLamports: 1n << 60n,
+        updatedAtMs,
+        priceSource: 'sim',
+        stateHash: 'ab'.repeat(32),
+      },
+      metrics: { totalUs: 812.6, validationUs: 0, priceLookupUs: -1, slippageUs: Number.NaN, mevUs: 3.2, portfolioUpdateUs: 9, journalUs: 400.5, cacheHit: true, priceFetchAttempts: 1, priceSource: 'sim' },
+      warnings: ['w1', 'w2'],
+    };
+  };
+
+  it('encodes to the very bytes of tradeResultToWire, small and huge uint64 values alike', () => {
+    for (const [seed, fee, updatedAtMs] of [
+      [0n, 0n, 0],
+      [12_345n, 999_999n, 1_700_000_000_123],
+      [(1n << 64n) - 1n, 2n ** 53n + 1n, 1_700_000_000_999],
+      [BigInt(Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER), 1],
+    ] as const) {
+      const r = result(seed, fee, updatedAtMs);
+      expect(encode(tradeResultForEncoding(r) as never).equals(encode(tradeResultToWire(r)))).toBe(true);
+    }
   });
 });

@@ -25,6 +25,7 @@ import type {
   TradeMessage,
   TradeRequestMessage,
   TradeResultMessage,
+  TradeResultMessageInput,
 } from '../contract/index.js';
 import { StructError, fromStruct, toStruct } from '../contract/index.js';
 
@@ -273,4 +274,68 @@ export function tradeResultToWire(r: TradeResult): TradeResultMessage {
 
 export function tradePageToWire(p: TradePage): ListTradesResponseMessage {
   return { trades: p.trades.map(tradeToWire), nextPageToken: p.nextPageToken };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ExecuteTrade reply as handed to the encoder
+
+/** The largest integer a double holds exactly. */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A uint64 for the encoder: a number when a double holds it exactly, else its decimal string. The
+ * wire bytes are the same either way; protobufjs converts a number directly, while a string goes
+ * through Long.fromString, which was most of the encoder's cost on a trade's reply.
+ */
+const u64 = (v: bigint): number | string => (v >= 0n && v <= MAX_EXACT ? Number(v) : v.toString());
+
+/** timestampFromMs with seconds as a number (exact: milliseconds since the epoch fit a double). */
+function timestampForEncoding(ms: number): { seconds: number; nanos: number } {
+  const whole = Math.floor(ms);
+  const seconds = Math.floor(whole / 1000);
+  return { seconds, nanos: (whole - seconds * 1000) * 1_000_000 };
+}
+
+/**
+ * tradeResultToWire as the ExecuteTrade handler hands it to grpc-js: every field the same, the
+ * per-reply uint64 fields (timings, fees, counts, sequence, seed, timestamps) as numbers where
+ * exact. Encodes to the very bytes of tradeResultToWire (mapping.test.ts).
+ */
+export function tradeResultForEncoding(r: TradeResult): TradeResultMessageInput {
+  const t = r.trade;
+  const trade = tradeToWire(t);
+  const p = r.portfolio;
+  const m = r.metrics;
+  const us = (x: number): number => (Number.isFinite(x) && x > 0 ? Math.round(x) : 0);
+  return {
+    requestId: r.requestId,
+    trade: {
+      ...trade,
+      networkFeeLamports: u64(t.fees.total),
+      executedAt: timestampForEncoding(t.executedAtMs),
+      seed: u64(t.seed),
+      fees: { baseFeeLamports: u64(t.fees.baseFee), priorityFeeLamports: u64(t.fees.priorityFee), rentLamports: u64(t.fees.rent), signatures: t.fees.signatures },
+      sequence: t.sequence,
+    },
+    portfolioState: {
+      ...portfolioToWire(p),
+      tradeCount: p.tradeCount,
+      feesPaidLamports: u64(p.feesPaidLamports),
+      updatedAt: p.updatedAtMs > 0 ? timestampForEncoding(p.updatedAtMs) : null,
+    },
+    executionMetrics: {
+      totalUs: us(m.totalUs),
+      validationUs: us(m.validationUs),
+      priceLookupUs: us(m.priceLookupUs),
+      slippageUs: us(m.slippageUs),
+      mevUs: us(m.mevUs),
+      portfolioUpdateUs: us(m.portfolioUpdateUs),
+      journalUs: us(m.journalUs),
+      cacheHit: m.cacheHit,
+      priceFetchAttempts: m.priceFetchAttempts,
+      priceSource: m.priceSource,
+      landingWaitUs: us(m.landingWaitUs ?? 0),
+    },
+    warnings: [...r.warnings],
+  };
 }

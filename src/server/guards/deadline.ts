@@ -5,25 +5,18 @@
  */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 
-type DeadlineCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'on' | 'off'>;
+type DeadlineCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline'>;
 
 function deadlineMs(call: DeadlineCall): number {
   const d = call.getDeadline();
   return d instanceof Date ? d.getTime() : d;
 }
 
-/** The call as callSignal sees it, with the earlier of its own deadline and arrival + defaultMs. */
-export function withDefaultDeadline(call: DeadlineCall, defaultMs: number | undefined, arrivedAt = Date.now()): DeadlineCall {
-  if (defaultMs === undefined) return call;
+/**
+ * The call's deadline (ms since the epoch, Infinity for none), or arrival + defaultMs when it names
+ * none: what callSignal arms its timer with. The number alone, so the hot path wraps no call object.
+ */
+export function effectiveDeadlineMs(call: DeadlineCall, defaultMs: number | undefined, arrivedAt = Date.now()): number {
   const own = deadlineMs(call);
-  if (Number.isFinite(own)) return call;
-  const effective = arrivedAt + defaultMs;
-  return {
-    getDeadline: () => effective,
-    get cancelled() {
-      return call.cancelled;
-    },
-    on: call.on.bind(call),
-    off: call.off.bind(call),
-  };
+  return defaultMs === undefined || Number.isFinite(own) ? own : arrivedAt + defaultMs;
 }
