@@ -42,6 +42,24 @@ describe('createLogger', () => {
     expect(text).not.toContain('secret-key');
     expect(text).toContain('[redacted]');
   });
+
+  it('censors every redacted path, in child bindings too, and leaves the logged objects as they were', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', destination: out.stream });
+    const headers = { authorization: 'Bearer s1', 'x-api-key': 's2', accept: 'json' };
+    const logged = { headers, call: { headers: { 'x-api-key': 's3', authorization: 'kept' } }, a: { b: { apiKey: 's4' }, apiKey: 's5' }, list: [{ apiKey: 's6' }] };
+    log.child({ cfg: { apiKey: 's7' } }).info(logged, 'call');
+    const [line] = out.lines();
+    expect(line).toMatchObject({
+      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', accept: 'json' },
+      call: { headers: { 'x-api-key': '[redacted]', authorization: 'kept' } },
+      a: { b: { apiKey: '[redacted]' }, apiKey: '[redacted]' },
+      list: [{ apiKey: '[redacted]' }],
+      cfg: { apiKey: '[redacted]' },
+    });
+    expect(headers.authorization).toBe('Bearer s1');
+    expect(logged.a.b.apiKey).toBe('s4');
+  });
 });
 
 describe('metrics', () => {
