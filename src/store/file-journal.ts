@@ -37,7 +37,7 @@ import { syncDir } from './fs-util.js';
 import { consistentImage, createRecovery, type JournalIndexes, type RecoveryImage } from './image.js';
 import { encodeMark, isMarkJson, markFromJson } from './mark-codec.js';
 import { createMarkReader } from './mark-reader.js';
-import { encodeRecord, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
+import { encodeRecordBytes, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
 import { readSnapshot, snapshotNames, writeSnapshot } from './snapshot.js';
 import { createTradeHistory, createTradeReader, type TradeReader } from './trade-history.js';
 import type { MarkRef } from './mark-index.js';
@@ -573,7 +573,7 @@ function createWriter(init: WriterInit): FileJournal {
     const seq = nextSeq++;
     let line: Buffer;
     try {
-      line = Buffer.from(encodeRecord(seq, encode()), 'utf8');
+      line = encodeRecordBytes(seq, encode());
     } catch (err) {
       nextSeq--;
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
