@@ -1,12 +1,12 @@
 import { formatAmount } from '../domain/amount.js';
 import { ExecutorError } from '../domain/errors.js';
 import { applyEvent, type LedgerEvent } from '../domain/ledger.js';
-import type { QuoteRequest } from '../domain/market.js';
+import type { QuoteRequest, UsdPrice } from '../domain/market.js';
 import { sides } from '../domain/pricing.js';
 import { ratioToString } from '../domain/ratio.js';
 import type { TradeRequest } from '../domain/request.js';
 import { deriveSeed } from '../domain/rng.js';
-import type { TokenRegistry } from '../domain/tokens.js';
+import type { Mint, TokenRegistry } from '../domain/tokens.js';
 import type { Trade, TradeLanding } from '../domain/trade.js';
 import { drawLandingDelay, effectivePricing, waitForLanding } from './landing-stage.js';
 import type { MarkTaker } from './mark-taker.js';
@@ -43,8 +43,28 @@ type Booking = { readonly trade: Trade; readonly created: LedgerEvent | undefine
 
 const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 1000n);
 
+/**
+ * The trade's logger, with its request_id: made only when something is logged through it (a warning,
+ * an error, a debug line that is on), since most trades log nothing but their two INFO lines, which
+ * carry the request_id themselves.
+ */
+function requestLog(log: Log, requestId: string): Log {
+  let child: Log | undefined;
+  const get = (): Log => (child ??= log.child({ request_id: requestId }));
+  return {
+    debug: (obj, msg) => {
+      if (log.isLevelEnabled?.('debug') !== false) get().debug(obj, msg);
+    },
+    info: (obj, msg) => get().info(obj, msg),
+    warn: (obj, msg) => get().warn(obj, msg),
+    error: (obj, msg) => get().error(obj, msg),
+    child: (bindings) => get().child(bindings),
+    isLevelEnabled: (level) => log.isLevelEnabled?.(level) ?? true,
+  };
+}
+
 /** Step 3: market data for the request; steps 4-7 then run on it in the pure pipeline. */
-async function priceRequest(ctx: TradeRunContext, request: TradeRequest, freshness?: PriceFreshness): Promise<{ market: MarketSnapshot; cacheHit: boolean; attempts: number }> {
+async function priceRequest(ctx: TradeRunContext, request: TradeRequest, freshness?: PriceFreshness): Promise<{ market: MarketSnapshot; prices: ReadonlyMap<Mint, UsdPrice>; cacheHit: boolean; attempts: number }> {
   const { input, output } = sides(request);
   const quoteRequest: QuoteRequest | undefined =
     request.action === 'SWAP'
@@ -66,6 +86,7 @@ async function priceRequest(ctx: TradeRunContext, request: TradeRequest, freshne
   if (ctx.log.isLevelEnabled?.('debug') !== false) ctx.log.debug({ request_id: request.requestId, base_usd: ratioToString(base.usd), quote_usd: ratioToString(quote.usd), source: base.source, cache_hit: usd.cacheHit }, 'priced');
   return {
     market: { base, quote, route: quoteLookup?.quote },
+    prices: usd.map,
     cacheHit: usd.cacheHit,
     attempts: usd.attempts + (quoteLookup?.attempts ?? 0),
   };
@@ -80,7 +101,7 @@ export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fi
   const { pipeline, metrics, now } = ctx;
   const sol = ctx.tokens.sol;
   const timings: Partial<Record<Stage, number>> = { validation: validationUs };
-  const rlog = ctx.log.child({ request_id: asked.requestId });
+  const rlog = requestLog(ctx.log, asked.requestId);
   const seed = deriveSeed(ctx.seed, asked.requestId);
   // Execution timing (landing-stage.ts): the request's execution_pricing, else the server's.
   const request: TradeRequest = { ...asked, executionPricing: effectivePricing(asked.executionPricing, pipeline.landingTime) };
@@ -152,7 +173,7 @@ export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fi
   // The reply's valuation, of the state this trade left; the trade's mark reuses its prices.
   const valued = changed.states.at(-1);
   if (!valued) throw new ExecutorError('INTERNAL', `trade ${trade.tradeId} was booked without a state`);
-  const { summary: portfolio, prices: valuedAt } = await ctx.valuation.value(valued);
+  const { summary: portfolio, prices: valuedAt } = await ctx.valuation.value(valued, fetch.prices);
   ctx.marks.take(valued, valuedAt, now());
   const totalUs = elapsedUs(t0, process.hrtime.bigint());
   timings.total = totalUs;
@@ -179,9 +200,10 @@ export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fi
     priceSource: trade.priceSource,
     ...(timings.landing_wait === undefined ? {} : { landingWaitUs: timings.landing_wait }),
   };
-  // Amounts in token units ("1.5 SOL"), as a client reads them; request_id comes with rlog.
-  rlog.info(
+  // Amounts in token units ("1.5 SOL"), as a client reads them.
+  ctx.log.info(
     {
+      request_id: request.requestId,
       trade_id: trade.tradeId,
       status: trade.status,
       action: trade.action,

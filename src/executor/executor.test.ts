@@ -95,11 +95,13 @@ describe('executeTrade', () => {
   });
 
   it('a trade booked whose answer then failed is not booked again on retry', async () => {
-    const prices = fixedPrices({ SOL: '150', USDC: '1' });
+    const prices = fixedPrices({ SOL: '150', USDC: '1', JUP: '0.85' });
     const { executor, journal } = testExecutor({ prices });
-    await executor.resetPortfolio('', {}); // the portfolio exists, so the trade's lookups are its own
+    // The portfolio exists (the trade's lookups are its own) and holds JUP, which the trade does not
+    // price: valuing it after booking takes a second lookup.
+    await executor.resetPortfolio('', { SOL: '100', USDC: '10000', JUP: '50' });
     const req = buy();
-    // Valuing the portfolio after booking fails once (the third price lookup of the trade).
+    // That second lookup, after booking, fails once.
     const real = prices.getUsdPrices.bind(prices);
     let calls = 0;
     prices.getUsdPrices = (mints) => (++calls === 2 ? Promise.reject(new ExecutorError('PRICE_UNAVAILABLE', 'price source down')) : real(mints));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { amount } from '../domain/amount.js';
 import { ExecutorError, invalidArgument } from '../domain/errors.js';
 import { networkFee, type FeeSchedule } from '../domain/fees.js';
@@ -284,7 +284,7 @@ export function buildTrade(d: Draft, state: PortfolioState, opts: PipelineOption
 
 /** A stable id for the trade of (portfolio, request_id): the same request always names the same trade. */
 export function tradeIdOf(portfolioId: string, requestId: string): string {
-  const h = createHash('sha256').update(`${portfolioId}\u0000${requestId}`).digest('hex');
+  const h = hash('sha256', `${portfolioId}\u0000${requestId}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -26,8 +26,12 @@ export interface Valuation {
   startingBalances(balances: Readonly<Record<string, string>>, field: string): Promise<StartingBalance[]>;
   /** The prices `startingBalances` valued a balances array at (its creation or reset mark uses them). */
   startPrices(balances: readonly StartingBalance[]): ReadonlyMap<Mint, UsdPrice>;
-  /** The portfolio's summary and the prices it was valued at (a mark taken with them has its total value). */
-  value(state: PortfolioState): Promise<{ summary: PortfolioSummary; prices: ReadonlyMap<Mint, UsdPrice> }>;
+  /**
+   * The portfolio's summary and the prices it was valued at (a mark taken with them has its total
+   * value). `known`: prices already in hand (a trade's own); when they cover every held token there
+   * is no lookup, so a reply is valued at the prices its trade was priced at.
+   */
+  value(state: PortfolioState, known?: ReadonlyMap<Mint, UsdPrice>): Promise<{ summary: PortfolioSummary; prices: ReadonlyMap<Mint, UsdPrice> }>;
   /** Summaries of many states with one batched price lookup. */
   valueAll(states: readonly PortfolioState[]): Promise<PortfolioSummary[]>;
   /**
@@ -92,10 +96,11 @@ export function createValuation(tokens: TokenRegistry, prices: PriceProvider): V
     usdPrices,
     startingBalances,
     startPrices: (balances) => startPrices.get(balances) ?? NO_PRICES,
-    async value(state) {
+    async value(state, known) {
       // On the trade path: one await on the lookup itself, no wrapper.
       const held = heldMints(state);
-      const map = held.length > 0 ? (await usdPrices(held)).map : NO_PRICES;
+      const covered = known !== undefined && held.every((m) => known.has(m));
+      const map = covered ? known : held.length > 0 ? (await usdPrices(held)).map : NO_PRICES;
       return { summary: summaryOf(state, map), prices: map };
     },
     async valueAll(states) {
