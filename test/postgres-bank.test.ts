@@ -62,16 +62,20 @@ beforeAll(async () => {
   url = db.url('pte_bank');
 }, 180_000);
 
-afterAll(async () => {
-  cli?.remove();
-  await db?.remove();
-});
-
 /** One executor slot: its process and a client to it, replaced when it is restarted. */
 interface Slot {
   child: ServeChild | undefined;
   client: ExecutorClient | undefined;
 }
+
+const slots: Slot[] = Array.from({ length: EXECUTORS }, () => ({ child: undefined, client: undefined }));
+
+afterAll(async () => {
+  // Also after a failure: no executor outlives the test.
+  await Promise.all(slots.map(kill));
+  cli?.remove();
+  await db?.remove();
+});
 
 async function startExecutor(slot: Slot): Promise<void> {
   if (!cli) throw new Error('the CLI was not built');
@@ -116,7 +120,6 @@ const units = (amount: string, mint: string): bigint => {
 
 describe('three executors on one PostgreSQL ledger, killed and restarted, the database crashed once', () => {
   it('loses no acknowledged trade, books none twice, and every portfolio reconciles exactly', async () => {
-    const slots: Slot[] = Array.from({ length: EXECUTORS }, () => ({ child: undefined, client: undefined }));
     // All three start at once: the schema is migrated safely by whichever gets the lock first.
     await Promise.all(slots.map(startExecutor));
 
@@ -264,6 +267,5 @@ describe('three executors on one PostgreSQL ledger, killed and restarted, the da
       for (const [mint, amount] of expected) expect(actual.get(mint) ?? 0n, `${portfolioId} ${tokens.find(mint)?.symbol ?? mint}`).toBe(amount);
       for (const other of others) expect((await other.getPortfolio(portfolioId)).stateHash).toBe(summary.stateHash);
     }
-    await Promise.all(slots.map(kill));
   }, 240_000);
 });
