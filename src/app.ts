@@ -18,7 +18,7 @@ import { createMevEvaluator } from './executor/mev-stage.js';
 import { resolveMevParams } from './domain/mev/params.js';
 import type { Executor } from './executor/types.js';
 import { createMarket, type Market } from './market/build.js';
-import { createLogger, silentLogger } from './observability/logger.js';
+import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createGrpcServer } from './server/index.js';
@@ -161,15 +161,17 @@ async function warmUp(config: Config, trades: number, logger: pino.Logger): Prom
   const dir = mkdtempSync(join(tmpdir(), 'pte-warm-up-'));
   const scratchConfig: Config = { ...config, market: { ...config.market, kind: 'sim', redisUrl: undefined }, questdb: { ...config.questdb, conf: undefined } };
   const metrics = createMetrics();
+  // The service's own logger, silenced: the hot path then sees the same logger type as it will later.
+  const quiet = logger.child({ component: 'warm-up' }, { level: 'silent' });
   let journal: FileJournal | undefined;
   let grpc: ReturnType<typeof createGrpcServer> | undefined;
   let client: ReturnType<typeof createExecutorClient> | undefined;
   let market: Market | undefined;
   try {
-    journal = (await openFileJournal({ dir, tokens: createTokenRegistry(), log: silentLogger(), metrics: metrics.journal })).journal;
-    const built = buildExecutor(scratchConfig, silentLogger(), metrics, { journal });
+    journal = (await openFileJournal({ dir, tokens: createTokenRegistry(), log: quiet, metrics: metrics.journal })).journal;
+    const built = buildExecutor(scratchConfig, quiet, metrics, { journal });
     market = built.market;
-    grpc = createGrpcServer({ executor: built.executor, logger: silentLogger(), metrics: metrics.sink, rpcMetrics: metrics.rpc, maxMessageBytes: config.grpc.maxMessageBytes });
+    grpc = createGrpcServer({ executor: built.executor, logger: quiet, metrics: metrics.sink, rpcMetrics: metrics.rpc, maxMessageBytes: config.grpc.maxMessageBytes });
     const port = await grpc.start('127.0.0.1', 0);
     const scratch = createExecutorClient(`127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
     client = scratch;
