@@ -148,6 +148,9 @@ function buildRecorder(config: Config, logger: pino.Logger, metrics: Metrics): Q
   return recorder;
 }
 
+/** Trades sent at once in each round of the warm start. */
+const WARM_UP_BURST = 500;
+
 /**
  * Warm start: runs `trades` trades through a scratch copy of the hot path (a gRPC server on a
  * loopback port, an executor over the simulated market and a journal in a temporary directory, the
@@ -175,15 +178,16 @@ async function warmUp(config: Config, trades: number, logger: pino.Logger): Prom
     const port = await grpc.start('127.0.0.1', 0);
     const scratch = createExecutorClient(`127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
     client = scratch;
-    // As a burst would come: many in flight on one portfolio, buys and sells alternating.
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < trades) {
-        const i = next++;
-        await scratch.executeTrade({ requestId: randomUUID(), portfolioId: 'warm-up', action: i % 2 === 0 ? 'BUY' : 'SELL', baseToken: 'SOL', quoteToken: 'USDC', amount: '0.01', isBaseInput: true });
-      }
-    };
-    await Promise.all(Array.from({ length: 64 }, lane));
+    // As bursts come: up to WARM_UP_BURST trades sent at once on one portfolio (deep per-portfolio
+    // queues, many streams on one connection), buys and sells alternating.
+    for (let sent = 0; sent < trades; sent += WARM_UP_BURST) {
+      const n = Math.min(WARM_UP_BURST, trades - sent);
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          scratch.executeTrade({ requestId: randomUUID(), portfolioId: 'warm-up', action: i % 2 === 0 ? 'BUY' : 'SELL', baseToken: 'SOL', quoteToken: 'USDC', amount: '0.01', isBaseInput: true }),
+        ),
+      );
+    }
     logger.info({ trades, ms: Math.round(performance.now() - t0) }, 'warm start: hot path exercised on a scratch server');
   } catch (err) {
     logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'warm start incomplete; serving anyway');

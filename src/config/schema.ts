@@ -215,7 +215,7 @@ export const configSchema = z.strictObject({
        * The scratch server, portfolio and journal are discarded: nothing is booked, reported or
        * counted. 0 = off.
        */
-      warmUpTrades: whole(0, 100_000).default(1_000),
+      warmUpTrades: whole(0, 100_000).default(2_000),
       /** Serve TLS on the gRPC port (PEM files). */
       tls: z
         .strictObject({
