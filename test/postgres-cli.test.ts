@@ -6,14 +6,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../src/cli/io.js';
 import { run } from '../src/cli/run.js';
-import { DEFAULT_FEES } from '../src/domain/fees.js';
-import { createSlippageRegistry } from '../src/domain/slippage/registry.js';
 import { createTokenRegistry } from '../src/domain/tokens.js';
-import { createExecutor } from '../src/executor/executor.js';
 import type { Executor } from '../src/executor/types.js';
 import { createPostgresLedger, latestSchemaVersion, loadMigrations, type PostgresLedger } from '../src/store/postgres/index.js';
-import { buy, fixedPrices, silentLog } from './support/executor.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { buy, testExecutor } from './support/executor.js';
+import { createTestDatabase, tablesOf, type TestDatabase } from './support/postgres.js';
 
 /** `pte db`, `pte replay` and `pte export` against a PostgreSQL ledger on the machine's server. */
 
@@ -37,16 +34,6 @@ async function pte(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: c.text(), err: c.errText(), lines: c.out };
 }
 
-async function tables(url: string): Promise<string[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-    return r.rows.map((row) => row.t);
-  } finally {
-    await c.end();
-  }
-}
 
 async function query(url: string, sql: string): Promise<pg.QueryResult> {
   const c = new pg.Client({ connectionString: url });
@@ -109,7 +96,7 @@ describe('pte db migrate and pte db status', () => {
     expect(status.version).toBe(0);
     expect(status.latest).toBe(latestSchemaVersion());
     expect(status.pending.map((m) => m.version)).toEqual(loadMigrations().map((m) => m.version));
-    expect(await tables(db.url)).toEqual([]);
+    expect(await tablesOf(db.url)).toEqual([]);
   });
 
   it('migrate creates the schema on a fresh database; a second run says it is already current', async () => {
@@ -117,7 +104,7 @@ describe('pte db migrate and pte db status', () => {
     expect(first.code).toBe(0);
     for (const m of loadMigrations()) expect(first.out).toContain(`applied ${String(m.version).padStart(4, '0')} ${m.name}`);
     expect(first.out).toContain(`schema version 0 -> ${latestSchemaVersion()}`);
-    expect(await tables(db.url)).toEqual(expect.arrayContaining(['ledger_events', 'portfolios', 'schema_migrations']));
+    expect(await tablesOf(db.url)).toEqual(expect.arrayContaining(['ledger_events', 'portfolios', 'schema_migrations']));
     const versions = await query(db.url, 'SELECT version FROM schema_migrations ORDER BY version');
     expect(versions.rows.map((row: { version: number }) => row.version)).toEqual(loadMigrations().map((m) => m.version));
 
@@ -176,7 +163,7 @@ describe('bad ledger configuration: exit 78, the setting named, no password show
       expect(r.err).toMatch(/ledger\.url .*not allowed to connect/);
       expect(r.err).not.toContain('s3cret-pw');
     }
-    expect(await tables(db.url)).toEqual([]);
+    expect(await tablesOf(db.url)).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -199,7 +186,7 @@ describe('bad ledger configuration: exit 78, the setting named, no password show
         expect(r.code, argv.join(' ')).toBe(78);
         expect(r.err).toMatch(/ledger\.url .*version 999/);
       }
-      expect(await tables(other.url)).toEqual(['schema_migrations']);
+      expect(await tablesOf(other.url)).toEqual(['schema_migrations']);
       expect((await query(other.url, 'SELECT version FROM schema_migrations')).rows).toEqual([{ version: 999 }]);
     } finally {
       await other.drop();
@@ -214,7 +201,7 @@ describe('bad ledger configuration: exit 78, the setting named, no password show
         expect(r.code).toBe(78);
         expect(r.err).toMatch(/ledger\.url .*no ledger/);
       }
-      expect(await tables(empty.url)).toEqual([]);
+      expect(await tablesOf(empty.url)).toEqual([]);
     } finally {
       await empty.drop();
     }
@@ -231,22 +218,7 @@ describe('pte replay and pte export from a ledger an executor wrote', () => {
     db = await createTestDatabase();
     const tokens = createTokenRegistry();
     store = await createPostgresLedger({ url: db.url, tokens });
-    executor = createExecutor({
-      tokens,
-      prices: fixedPrices({ SOL: '150', USDC: '1', JUP: '0.85', BONK: '0.00002' }),
-      pipeline: {
-        slippage: createSlippageRegistry(),
-        defaultSlippageModel: { name: 'fixed', params: { bps: 100 } },
-        defaultToleranceBps: 300,
-        nearToleranceRatio: 0.8,
-        fees: DEFAULT_FEES,
-        sol: tokens.sol,
-      },
-      startingBalances: () => ({ SOL: '100', USDC: '10000' }),
-      seed: 1n,
-      log: silentLog,
-      shared: store,
-    });
+    executor = testExecutor({ shared: store }).executor;
     const book = async (patch: Parameters<typeof buy>[0]): Promise<void> => {
       tradeIds.push((await executor.executeTrade(buy(patch))).trade.tradeId);
     };

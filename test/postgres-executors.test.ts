@@ -22,7 +22,7 @@ import { createTokenRegistry } from '../src/domain/tokens.js';
 import { REDIS_KEY_PREFIX } from '../src/market/redis-price-layer.js';
 import { startLocalRedis } from './fakes/local-redis.js';
 import { rejection, startTestServer, trade } from './support.js';
-import { createPostgresProxy, createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { createPostgresProxy, createTestDatabase, tablesOf, type TestDatabase } from './support/postgres.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -332,16 +332,7 @@ describe('pte serve with ledger settings it cannot use', () => {
     return { code, err: err.join('\n') };
   }
 
-  const tablesOf = async (db: TestDatabase): Promise<string[]> => {
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      const r = await c.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-      return r.rows.map((row) => row.t);
-    } finally {
-      await c.end();
-    }
-  };
+
 
   it('exits 78 naming ledger.url, never showing the password, and writes nothing', async () => {
     const db = await createTestDatabase();
@@ -371,7 +362,7 @@ describe('pte serve with ledger settings it cannot use', () => {
       expect(missingDb.err).toContain('ledger.url');
       expect(missingDb.err).not.toContain(password);
 
-      expect(await tablesOf(db)).toEqual([]);
+      expect(await tablesOf(db.url)).toEqual([]);
     } finally {
       await db.drop();
     }
@@ -395,7 +386,7 @@ describe('pte serve with ledger settings it cannot use', () => {
           `INSERT INTO schema_migrations (version${others.map((o) => `, ${o}`).join('')}) SELECT 999${others.map((o) => `, ${o}`).join('')} FROM schema_migrations ORDER BY version DESC LIMIT 1`,
         );
         const snapshot = async (): Promise<string> => {
-          const tables = await tablesOf(db);
+          const tables = await tablesOf(db.url);
           const counts: string[] = [];
           for (const t of tables) counts.push(`${t}:${(await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${t}"`)).rows[0]?.n}`);
           const versions = await c.query<{ version: string }>('SELECT version::text FROM schema_migrations ORDER BY version');

@@ -3,18 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresLedger, LedgerConfigError, loadMigrations, migrate, readPostgresLedger } from '../src/store/postgres/index.js';
 import { configErrorOf } from '../src/store/postgres/pg-errors.js';
-import { createTestDatabase, tokens, type TestDatabase } from './support/postgres.js';
+import { createTestDatabase, tablesOf, tokens, type TestDatabase } from './support/postgres.js';
 
-async function tables(url: string): Promise<string[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
-    return r.rows.map((row) => row.t);
-  } finally {
-    await c.end();
-  }
-}
 
 async function closedPort(): Promise<number> {
   const s = net.createServer();
@@ -38,7 +28,7 @@ describe('PostgreSQL ledger schema migrations', () => {
     const versions = loadMigrations().map((m) => m.version);
     expect(reports.filter((r) => r.applied.length > 0)).toHaveLength(1);
     expect(reports.flatMap((r) => r.applied.map((a) => a.version))).toEqual(versions);
-    expect(await tables(db.url)).toEqual(['ledger_events', 'marks', 'portfolios', 'schema_migrations', 'trade_requests']);
+    expect(await tablesOf(db.url)).toEqual(['ledger_events', 'marks', 'portfolios', 'schema_migrations', 'trade_requests']);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     const rows = await c.query<{ version: number; n: string }>('SELECT version, count(*) OVER (PARTITION BY version) AS n FROM schema_migrations ORDER BY version');
@@ -64,7 +54,7 @@ describe('PostgreSQL ledger schema migrations', () => {
       expect((error as Error).message).toContain(`(${latest})`);
       await expect(migrate(newer.url)).rejects.toBeInstanceOf(LedgerConfigError);
       await expect(readPostgresLedger(newer.url, tokens, () => undefined)).rejects.toBeInstanceOf(LedgerConfigError);
-      expect(await tables(newer.url)).toEqual(['schema_migrations']);
+      expect(await tablesOf(newer.url)).toEqual(['schema_migrations']);
     } finally {
       await newer.drop();
     }
@@ -113,7 +103,7 @@ describe('PostgreSQL ledger schema migrations', () => {
       const error = await readPostgresLedger(empty.url, tokens, () => undefined).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LedgerConfigError);
       expect((error as Error).message).toContain('no ledger');
-      expect(await tables(empty.url)).toEqual([]);
+      expect(await tablesOf(empty.url)).toEqual([]);
     } finally {
       await empty.drop();
     }

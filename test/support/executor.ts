@@ -10,7 +10,7 @@ import { createTokenRegistry, type Mint } from '../../src/domain/tokens.js';
 import { createMemoryJournal, type MemoryJournal } from '../../src/store/memory-journal.js';
 import { createExecutor, type ExecutorParts, type RestoredPortfolio } from '../../src/executor/executor.js';
 import type { PipelineOptions } from '../../src/executor/pipeline.js';
-import type { Log, PriceProvider, TradeJournal } from '../../src/executor/ports.js';
+import type { Log, PriceProvider, SharedLedgerStore, TradeJournal } from '../../src/executor/ports.js';
 import type { Executor } from '../../src/executor/types.js';
 
 /**
@@ -57,10 +57,11 @@ export const silentLog: Log = {
 };
 
 export function testExecutor(
-  overrides: Partial<ExecutorParts> & { readonly journal?: TradeJournal; readonly restored?: ReadonlyMap<string, RestoredPortfolio> } = {},
+  overrides: Partial<ExecutorParts> & { readonly journal?: TradeJournal; readonly restored?: ReadonlyMap<string, RestoredPortfolio>; readonly shared?: SharedLedgerStore } = {},
   pipeline?: Pick<PipelineOptions, 'mev' | 'drift'>,
 ): { executor: Executor; journal: MemoryJournal } {
   const journal = createMemoryJournal();
+  const { journal: ownJournal, restored, shared, ...parts } = overrides;
   const executor = createExecutor({
     tokens: createTokenRegistry(),
     prices: fixedPrices({ SOL: '150', USDC: '1', JUP: '0.85', BONK: '0.00002' }),
@@ -77,8 +78,8 @@ export function testExecutor(
     startingBalances: () => ({ SOL: '100', USDC: '10000' }),
     seed: 1n,
     log: silentLog,
-    ...overrides,
-    journal: overrides.journal ?? journal,
+    ...parts,
+    ...(shared ? { shared } : { journal: ownJournal ?? journal, ...(restored ? { restored } : {}) }),
   });
   return { executor, journal };
 }

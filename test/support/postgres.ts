@@ -195,3 +195,15 @@ export function fold(events: readonly LedgerEvent[]): PortfolioState | undefined
   for (const e of events) state = applyEvent(state, e, SOL);
   return state;
 }
+
+/** The tables in a database's public schema, sorted: what a refused start must not have created. */
+export async function tablesOf(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+    return r.rows.map((row) => row.t);
+  } finally {
+    await c.end();
+  }
+}

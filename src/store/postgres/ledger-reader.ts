@@ -5,14 +5,13 @@
  * executors keep booking, and it never migrates or writes: a database without the ledger schema,
  * or with one this code does not know, is refused with LedgerConfigError.
  */
-import pg from 'pg';
 import type { LedgerEvent, PortfolioState } from '../../domain/ledger.js';
 import type { TokenRegistry } from '../../domain/tokens.js';
 import type { MarkRecord } from '../../executor/ports.js';
 import { eventFromJson, stateFromJson } from '../codec.js';
 import { markFromJson } from '../mark-codec.js';
 import { appliedMigrations, checkApplied, loadMigrations } from './migrate.js';
-import { checkLedgerUrl, configErrorOf, LEDGER_URL_SETTING, LedgerConfigError, redactUrl } from './pg-errors.js';
+import { connectOnce, LEDGER_URL_SETTING, LedgerConfigError, redactUrl } from './pg-errors.js';
 
 export interface ReadPostgresLedgerOptions {
   /** Called for every mark since its portfolio's last reset, by portfolio then time (marks are not ledger events). */
@@ -40,15 +39,8 @@ export async function readPostgresLedger(
   visit: (event: LedgerEvent, sequence: number) => void | Promise<void>,
   options: ReadPostgresLedgerOptions = {},
 ): Promise<PostgresLedgerReadReport> {
-  checkLedgerUrl(url);
   const batch = options.batch ?? 2_000;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pte reader' });
-  client.on('error', () => undefined); // reported by the query that fails
-  try {
-    await client.connect();
-  } catch (err) {
-    throw configErrorOf(err, url) ?? err;
-  }
+  const client = await connectOnce(url, 'pte reader');
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const applied = await appliedMigrations(client);

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Log } from '../../executor/ports.js';
-import { checkLedgerUrl, configErrorOf, LEDGER_URL_SETTING, LedgerConfigError, redactUrl } from './pg-errors.js';
+import { configErrorOf, connectOnce, LEDGER_URL_SETTING, LedgerConfigError, redactUrl } from './pg-errors.js';
 
 /** One versioned schema change. */
 export interface Migration {
@@ -129,10 +129,7 @@ export async function migrate(target: string | pg.Pool, log?: Pick<Log, 'info'>,
   let done: () => Promise<void>;
   try {
     if (typeof target === 'string') {
-      checkLedgerUrl(target);
-      const c = new pg.Client({ connectionString: target, connectionTimeoutMillis: 5_000 });
-      c.on('error', () => undefined); // a connection lost while idle: the next query reports it
-      await c.connect();
+      const c = await connectOnce(target, 'pte migrate');
       client = c;
       done = () => c.end();
     } else {
@@ -194,15 +191,8 @@ export interface LedgerSchemaStatus {
  * migrations table. A schema this code does not know is refused as the migrator refuses it.
  */
 export async function ledgerSchemaStatus(url: string): Promise<LedgerSchemaStatus> {
-  checkLedgerUrl(url);
   const migrations = loadMigrations();
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pte db status' });
-  client.on('error', () => undefined); // reported by the query that fails
-  try {
-    await client.connect();
-  } catch (err) {
-    throw configErrorOf(err, url) ?? err;
-  }
+  const client = await connectOnce(url, 'pte db status');
   try {
     await client.query('BEGIN READ ONLY');
     const applied = await appliedMigrations(client);

@@ -4,6 +4,7 @@
  * anything else (a bug, a broken constraint), which propagates as it is. Messages name the setting
  * and show the URL with its password masked: a password never reaches a log or a client.
  */
+import pg from 'pg';
 
 /** The setting that names the ledger database, as every message about it calls it. */
 export const LEDGER_URL_SETTING = 'ledger.url';
@@ -112,4 +113,21 @@ export function scrub(message: string, url: string): string {
     return message;
   }
   return password === '' ? message : message.split(password).join('***');
+}
+
+/**
+ * A single connection for a one-off task (the migrator, `pte db status`, the reader): the URL checked,
+ * a refused or rejected connection turned into LedgerConfigError naming ledger.url, and a connection
+ * lost while idle left for the next query to report.
+ */
+export async function connectOnce(url: string, applicationName: string): Promise<pg.Client> {
+  checkLedgerUrl(url);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: applicationName });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    throw configErrorOf(err, url) ?? err;
+  }
+  return client;
 }
