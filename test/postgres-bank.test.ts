@@ -190,15 +190,17 @@ describe('three executors on one PostgreSQL ledger, killed and restarted, the da
       }
     }
 
-    async function chaos(): Promise<void> {
+    async function chaos(): Promise<number> {
       const t0 = Date.now();
       let crashed = false;
+      let kills = 0;
       while (Date.now() - t0 < RUN_MS) {
         await sleep(KILL_EVERY_MS);
         const victim = Math.floor(random() * EXECUTORS);
         const slot = slots[victim];
         if (slot) {
           await kill(slot);
+          kills++;
           await startExecutor(slot);
         }
         if (!crashed && Date.now() - t0 >= DB_CRASH_AT_MS) {
@@ -209,10 +211,11 @@ describe('three executors on one PostgreSQL ledger, killed and restarted, the da
         }
       }
       expect(crashed).toBe(true);
+      return kills;
     }
 
     const workers = Array.from({ length: CLIENTS }, (_, w) => client(w));
-    await chaos();
+    const kills = await chaos();
     stopped = true;
     await Promise.all(workers);
 
@@ -220,6 +223,11 @@ describe('three executors on one PostgreSQL ledger, killed and restarted, the da
     for (const slot of slots) if (!slot.client) await startExecutor(slot);
     const clients = slots.map((s) => s.client).filter((c): c is ExecutorClient => c !== undefined);
     await Promise.all(clients.map((c) => c.waitForReady(10_000)));
+    // What this run did, for the record (the assertions below do not depend on it).
+    console.info(
+      `bank: ${acked.size} trades acknowledged over ${PORTFOLIOS.length} portfolios, ${retriedElsewhere.sent} sent again to another executor, ` +
+        `${kills} executors killed, the database crashed once; refused: ${JSON.stringify(Object.fromEntries(refused))}`,
+    );
     expect(acked.size).toBeGreaterThan(200);
     expect(retriedElsewhere.sent).toBeGreaterThan(10);
     expect(retriedElsewhere.differing).toEqual([]);
