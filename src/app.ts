@@ -21,6 +21,7 @@ import { createMarket, type Market } from './market/build.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
+import { registerLedgerMetrics } from './observability/ledger-metrics.js';
 import { createGrpcServer } from './server/index.js';
 import { createAuthenticator, resolveApiKeys, type CallGuard, type Principal } from './server/guards/index.js';
 import { Metadata } from '@grpc/grpc-js';
@@ -252,6 +253,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       'journal recovered',
     );
   } else if (ledger) {
+    registerLedgerMetrics(metrics.registry, () => ledger.stats());
     logger.info({ ledger: 'postgresql', executor_id: ledger.executorId, pool_size: config.ledger.poolSize }, 'ledger in PostgreSQL, shared with every executor on the same database');
     // Health follows the database: NOT_SERVING while it cannot be reached, SERVING once it answers.
     ledger.onAvailability((up) => {
