@@ -1,6 +1,6 @@
 import { formatAmount } from './amount.js';
 import { ExecutorError } from './errors.js';
-import { ceil, ratio } from './ratio.js';
+import { ceilDiv } from './ratio.js';
 import type { Mint, Token } from './tokens.js';
 import type { Trade } from './trade.js';
 
@@ -76,7 +76,7 @@ export function applyEvent(state: PortfolioState | undefined, event: LedgerEvent
         { token: token.symbol },
       );
     }
-    const removed = p.amount === 0n ? 0n : ceil(ratio(p.costNanoUsd * units, p.amount));
+    const removed = p.amount === 0n ? 0n : ceilDiv(p.costNanoUsd * units, p.amount);
     positions.set(token.mint, { amount: p.amount - units, costNanoUsd: p.costNanoUsd - removed });
     return removed;
   };

@@ -1,6 +1,6 @@
 import { amount, type Amount } from './amount.js';
 import type { RouteQuote, UsdPrice } from './market.js';
-import { add, ceil, div, floor, min, mul, mulInt, ONE, pow10, ratio, sub, ZERO, type Ratio } from './ratio.js';
+import { add, ceil, div, floor, floorDiv, min, mul, mulInt, ONE, pow10, ratio, sub, ZERO, type Ratio } from './ratio.js';
 import type { TradeRequest } from './request.js';
 import type { Token } from './tokens.js';
 
@@ -77,7 +77,7 @@ export function priceTrade(r: TradeRequest, base: UsdPrice, quote: UsdPrice, rou
  */
 export function depthImpact(tradeUsd: Ratio, depthUsd: Ratio | undefined): Ratio {
   if (!depthUsd || depthUsd.n <= 0n) return ZERO;
-  const inputSide = mul(depthUsd, ratio(1n, 2n));
+  const inputSide = ratio(depthUsd.n, depthUsd.d * 2n);
   return div(tradeUsd, add(inputSide, tradeUsd));
 }
 
@@ -117,7 +117,8 @@ export function fillTrade(r: TradeRequest, priced: PricedTrade, routeQuote: Rout
 
 /** USD value of `units` of a token priced at `usd` per whole token, in nano-USD, floored. */
 export function nanoUsd(units: bigint, decimals: number, usd: Ratio): bigint {
-  return floor(mul(ratio(units * 1_000_000_000n, pow10(decimals)), usd));
+  // floor(units x 10^9 / 10^decimals x usd), in one bigint division (it values every balance of every reply).
+  return floorDiv(units * 1_000_000_000n * usd.n, pow10(decimals) * usd.d);
 }
 
 /** Basis points of a fraction, as the double the contract reports. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ceil, cmp, div, floor, formatScaled, fromDecimalString, fromNumber, mul, ratio, ratioToString, reduced, toDecimalString } from './ratio.js';
+import { ceil, ceilDiv, cmp, div, floor, floorDiv, formatScaled, fromDecimalString, fromNumber, mul, ratio, ratioToString, reduced, reducedShared, toDecimalString } from './ratio.js';
 
 /** Euclid in bigint all the way: the reference the reduction must equal. */
 function referenceGcd(a: bigint, b: bigint): bigint {
@@ -87,5 +87,34 @@ describe('ratio', () => {
         expect(cmp(mul(div(a, b), b), a)).toBe(0);
       }),
     );
+  });
+
+  it('floorDiv, ceilDiv and toDecimalString round as the exact quotient does, whatever the signs', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.bigInt({ min: 1n, max: 10n ** 30n }), fc.integer({ min: 0, max: 24 }), (n, d, places) => {
+        // Reference: the floor by the definition, q x d <= n < (q + 1) x d.
+        const q = floorDiv(n, d);
+        expect(q * d <= n && n < (q + 1n) * d).toBe(true);
+        expect(ceilDiv(n, d)).toBe(q * d === n ? q : q + 1n);
+        const scaled = mul(ratio(n, d), ratio(10n ** BigInt(places)));
+        expect(toDecimalString(ratio(n, d), places, 'floor')).toBe(formatScaled(floor(scaled), places));
+        expect(toDecimalString(ratio(n, d), places, 'ceil')).toBe(formatScaled(ceil(scaled), places));
+      }),
+    );
+  });
+
+  it('ratioToString and reducedShared answer the same for an object seen before and one never seen, across many ratios', () => {
+    const all = Array.from({ length: 100 }, (_, i) => ratio(BigInt(i * 6 - 300), BigInt(4 + (i % 9))));
+    for (let round = 0; round < 3; round++) {
+      for (const r of all) {
+        const x = reduced(r);
+        expect(ratioToString(r)).toBe(`${x.n}/${x.d}`);
+        expect(reducedShared(r)).toEqual(x);
+        expect(ratioToString({ n: r.n, d: r.d })).toBe(`${x.n}/${x.d}`);
+      }
+    }
+    // The same object gives the same reduced object, while it is among the recent ones.
+    const price = ratio(14748n, 100n);
+    expect(reducedShared(price)).toBe(reducedShared(price));
   });
 });

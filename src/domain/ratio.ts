@@ -85,17 +85,26 @@ export const isPositive = (a: Ratio): boolean => a.n > 0n;
 export const min = (a: Ratio, b: Ratio): Ratio => (cmp(a, b) <= 0 ? a : b);
 export const max = (a: Ratio, b: Ratio): Ratio => (cmp(a, b) >= 0 ? a : b);
 
-/** Largest integer <= r. */
-export function floor(r: Ratio): bigint {
-  const q = r.n / r.d;
-  return r.n < 0n && q * r.d !== r.n ? q - 1n : q;
+/**
+ * Largest integer <= n/d, for d > 0: the floor of a quotient without building a Ratio for it (the
+ * hot paths divide bigints they already hold).
+ */
+export function floorDiv(n: bigint, d: bigint): bigint {
+  const q = n / d;
+  return n < 0n && q * d !== n ? q - 1n : q;
 }
 
-/** Smallest integer >= r. */
-export function ceil(r: Ratio): bigint {
-  const q = r.n / r.d;
-  return r.n > 0n && q * r.d !== r.n ? q + 1n : q;
+/** Smallest integer >= n/d, for d > 0. */
+export function ceilDiv(n: bigint, d: bigint): bigint {
+  const q = n / d;
+  return n > 0n && q * d !== n ? q + 1n : q;
 }
+
+/** Largest integer <= r. */
+export const floor = (r: Ratio): bigint => floorDiv(r.n, r.d);
+
+/** Smallest integer >= r. */
+export const ceil = (r: Ratio): bigint => ceilDiv(r.n, r.d);
 
 /** 10^k as a bigint; cached because it sits on the hot path of every amount conversion. */
 const POW10: bigint[] = [];
@@ -143,9 +152,8 @@ export type Rounding = 'floor' | 'ceil';
 
 /** r as a decimal string with at most `places` fraction digits, rounded as named, trailing zeros cut. */
 export function toDecimalString(r: Ratio, places: number, rounding: Rounding): string {
-  const scaled = mul(r, ratio(pow10(places)));
-  const q = rounding === 'floor' ? floor(scaled) : ceil(scaled);
-  return formatScaled(q, places);
+  const scaled = r.n * pow10(places);
+  return formatScaled(rounding === 'floor' ? floorDiv(scaled, r.d) : ceilDiv(scaled, r.d), places);
 }
 
 /** Formats integer q as q / 10^places, trimming trailing zeros ("1500000", 6 -> "1.5"). */
@@ -165,28 +173,46 @@ export function formatScaled(q: bigint, places: number): string {
 }
 
 /** Approximate float value, for reporting fields declared as double (bps) and for metrics only. */
+const TO_NUMBER_SCALE = 10n ** 18n;
 export function toNumber(r: Ratio): number {
   // Scale first so huge numerators and denominators keep their precision.
-  const scaled = (r.n * 10n ** 18n) / r.d;
+  const scaled = (r.n * TO_NUMBER_SCALE) / r.d;
   return Number(scaled) / 1e18;
 }
 
 /**
- * Texts already made, by Ratio object: ratios are immutable, and the same price objects (shared by
- * every trade priced from one cache entry) are written into each trade's record and each mark.
+ * A function of a Ratio with its last few results remembered by object identity (ratios are
+ * immutable). The same price objects, shared by every trade priced from one cache entry, are written
+ * into each trade's record and each mark, so their texts repeat trade after trade, among ratios made
+ * fresh for each trade (prices paid, mark values). A WeakMap would remember them as well, but
+ * inserting each of the fresh ones into it cost about a microsecond (its ephemeron table), several
+ * times the text itself; this keeps a fixed handful and finds a hit in a few comparisons.
  */
-const TEXTS = new WeakMap<Ratio, string>();
+function rememberRecent<T>(compute: (r: Ratio) => T, slots: number): (r: Ratio) => T {
+  const keys: (Ratio | undefined)[] = new Array<Ratio | undefined>(slots).fill(undefined);
+  const values: T[] = [];
+  let next = 0;
+  return (r) => {
+    for (let i = 0; i < slots; i++) if (keys[i] === r) return values[i] as T;
+    const value = compute(r);
+    keys[next] = r;
+    values[next] = value;
+    next = (next + 1) % slots;
+    return value;
+  };
+}
 
 /** Exact text form, "n/d": what the journal records, so a replay reads back the very same value. */
-export const ratioToString = (r: Ratio): string => {
-  let text = TEXTS.get(r);
-  if (text === undefined) {
-    const x = reduced(r);
-    text = `${x.n}/${x.d}`;
-    TEXTS.set(r, text);
-  }
-  return text;
-};
+export const ratioToString: (r: Ratio) => string = rememberRecent((r) => {
+  const x = reduced(r);
+  return `${x.n}/${x.d}`;
+}, 16);
+
+/**
+ * `reduced`, for ratios that repeat from trade to trade (a cache entry's prices): the same price
+ * object gives the same reduced object, whose text ratioToString then finds among its recent ones.
+ */
+export const reducedShared: (r: Ratio) => Ratio = rememberRecent(reduced, 8);
 
 export function ratioFromString(s: string): Ratio {
   const m = /^(-?\d+)\/(\d+)$/.exec(s);

@@ -122,16 +122,7 @@ function validateModelSpec(spec: SlippageModelSpec | undefined): SlippageModelSp
  * request_id are the same trade only if their fingerprints match.
  */
 export function requestFingerprint(r: TradeRequest): string {
-  const canonical = (v: JsonValue | undefined): string => {
-    if (v === undefined) return '';
-    if (v === null || typeof v !== 'object') return JSON.stringify(v);
-    if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
-      .join(',')}}`;
-  };
-  return [
+  const fields = [
     r.action,
     r.base.mint,
     r.quote.mint,
@@ -144,7 +135,18 @@ export function requestFingerprint(r: TradeRequest): string {
     r.slippageModel ? `${r.slippageModel.name}${canonical(r.slippageModel.params)}` : '',
     r.mevProtection,
     canonical(r.metadata),
-    // Only when asked, so fingerprints recorded before the field existed still match.
-    ...(r.executionPricing === undefined ? [] : [`pricing=${r.executionPricing}`]),
   ].join('|');
+  // Only when asked, so fingerprints recorded before the field existed still match.
+  return r.executionPricing === undefined ? fields : `${fields}|pricing=${r.executionPricing}`;
+}
+
+/** JSON with object keys sorted, so the same metadata always gives the same fingerprint. */
+function canonical(v: JsonValue | undefined): string {
+  if (v === undefined) return '';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+    .join(',')}}`;
 }

@@ -186,6 +186,43 @@ describe('executeTrade', () => {
     expect(done).toMatchObject({ request_id: r.requestId, trade_id: r.trade.tradeId, input: '227.25 USDC', output: '1.5 SOL' });
   });
 
+  it('writes the two lines of every trade to tradeLog with all their fields, and every other line to log', async () => {
+    const logged = (into: Record<string, unknown>[], enabled = true): Log => ({
+      debug: () => undefined,
+      info: (obj, msg) => into.push({ ...obj, msg }),
+      warn: (obj, msg) => into.push({ ...obj, msg }),
+      error: (obj, msg) => into.push({ ...obj, msg }),
+      child: () => logged(into, enabled),
+      isLevelEnabled: () => enabled,
+    });
+    const service: Record<string, unknown>[] = [];
+    const trades: Record<string, unknown>[] = [];
+    const { executor } = testExecutor({ log: logged(service), tradeLog: logged(trades) });
+    const r = await executor.executeTrade(buy({ amount: '1.5', slippageToleranceBps: 50 }));
+    expect(trades).toEqual([
+      { request_id: r.requestId, portfolio_id: 'default', action: 'BUY', base: 'SOL', quote: 'USDC', amount: '1.5', msg: 'trade received' },
+      {
+        request_id: r.requestId,
+        trade_id: r.trade.tradeId,
+        status: 'FAILED_SLIPPAGE',
+        action: 'BUY',
+        input: '227.25 USDC',
+        output: '0 SOL',
+        slippage_bps: 100,
+        fee_lamports: '5000',
+        total_us: r.metrics.totalUs,
+        msg: 'trade completed',
+      },
+    ]);
+    expect(service.map((l) => l.msg)).toEqual(['fill worse than tolerance']);
+
+    // INFO off: the lines are not even built.
+    const quiet: Record<string, unknown>[] = [];
+    const off = testExecutor({ log: logged(service), tradeLog: logged(quiet, false) });
+    await off.executor.executeTrade(buy());
+    expect(quiet).toEqual([]);
+  });
+
   it('a simulated revert is FAILED_MEV with the fee charged', async () => {
     const { executor } = testExecutor(
       {},

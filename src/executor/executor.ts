@@ -54,6 +54,12 @@ export interface ExecutorParts {
   /** The configured seed; each trade's seed is derived from it and the request_id. */
   readonly seed: bigint;
   readonly log: Log;
+  /**
+   * Where the two INFO lines of every trade ("trade received", "trade completed") go; default `log`.
+   * Their fields are fixed in code (ids, symbols, amounts, figures) and never hold config or headers,
+   * so the service passes a logger that skips the redaction walk (logger.ts, fixedFieldsLogger).
+   */
+  readonly tradeLog?: Log | undefined;
   readonly recorder?: TradeRecorder | undefined;
   readonly metrics?: ExecutorMetricsSink | undefined;
   /** A trade slower than this end to end gets a warning. Default 50 ms. */
@@ -92,6 +98,7 @@ const elapsedUs = (from: bigint, to: bigint): number => Number((to - from) / 100
 
 export function createExecutor(options: ExecutorOptions): MarkingExecutor {
   const { tokens, prices, log, metrics } = options;
+  const tradeLog = options.tradeLog ?? log;
   const now = options.now ?? Date.now;
   const sol = tokens.sol;
   const maxPortfolios = options.maxPortfolios;
@@ -160,6 +167,7 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
       return recoveredResult(booked);
     },
     log,
+    tradeLog,
     now,
     slowExecutionMs: options.slowExecutionMs ?? 50,
     recorder: options.recorder,
@@ -168,7 +176,7 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
   const reports: ReportContext = { tokens, ledger, journal, valuation, now };
 
   return {
-    async executeTrade(raw: RawTradeRequest, opts: ExecuteOptions = {}): Promise<TradeResult> {
+    async executeTrade(raw: RawTradeRequest, opts?: ExecuteOptions): Promise<TradeResult> {
       const t0 = process.hrtime.bigint();
       let request: TradeRequest;
       try {
@@ -179,13 +187,15 @@ export function createExecutor(options: ExecutorOptions): MarkingExecutor {
         throw e;
       }
       const validationUs = elapsedUs(t0, process.hrtime.bigint());
-      log.info({ request_id: request.requestId, portfolio_id: request.portfolioId, action: request.action, base: request.base.symbol, quote: request.quote.symbol, amount: raw.amount }, 'trade received');
+      if (tradeLog.isLevelEnabled?.('info') !== false) {
+        tradeLog.info({ request_id: request.requestId, portfolio_id: request.portfolioId, action: request.action, base: request.base.symbol, quote: request.quote.symbol, amount: raw.amount }, 'trade received');
+      }
 
       // Idempotency: the same request_id returns the original result; a changed payload is refused.
       const fingerprint = requestFingerprint(request);
       const original = idempotency.lookup(request, fingerprint);
       if (original) return original;
-      const result = executeTrade(run, request, fingerprint, t0, validationUs, opts.signal);
+      const result = executeTrade(run, request, fingerprint, t0, validationUs, opts?.signal);
       idempotency.track(request, fingerprint, result); // a failure forgets the id, so it may be retried
       try {
         return await result;

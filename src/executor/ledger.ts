@@ -45,7 +45,7 @@ export interface Decision<T> {
  * shared store, the trade already booked under the request id (another executor's, or one whose
  * answer was lost), which a local ledger's idempotency has found before.
  */
-export type Decide<T> = (state: PortfolioState | undefined, booked: Trade | undefined) => Promise<Decision<T>>;
+export type Decide<T> = (state: PortfolioState | undefined, booked: Trade | undefined) => Decision<T> | Promise<Decision<T>>;
 
 export interface ChangeOptions {
   /** The request being booked: a shared store reads its already booked trade with the lock. */
@@ -105,7 +105,9 @@ export function createLocalLedger(options: LocalLedgerOptions): Ledger & { durab
         const slot = existing ? undefined : book.reserveCreation(portfolioId);
         let decision: Decision<T>;
         try {
-          decision = await decide(existing?.pending, undefined);
+          // A trade on an existing portfolio is decided synchronously: awaited only when it is a promise.
+          const decided = decide(existing?.pending, undefined);
+          decision = decided instanceof Promise ? await decided : decided;
           // All or nothing: with several events, every one must apply before the first is written
           // (a single event is checked by the book before it is handed to the journal).
           if (decision.events.length > 1) applyAll(existing?.pending, decision.events, options.sol);
@@ -115,11 +117,11 @@ export function createLocalLedger(options: LocalLedgerOptions): Ledger & { durab
         }
         if (decision.events.length === 0) {
           slot?.abandon();
-          return { decision, states: [], durable: Promise.resolve() };
+          return { decision, states: [], durable: undefined };
         }
         let entry: PortfolioEntry | undefined = existing;
         let first: Promise<void> | undefined;
-        let durable: Promise<void> = Promise.resolve();
+        let durable: Promise<void> | undefined;
         const states: PortfolioState[] = [];
         for (const event of decision.events) {
           const booked = book.book(entry, event);

@@ -31,21 +31,26 @@ export function createMarkTaker(options: MarkTakerOptions): MarkTaker {
   /** The last mark taken of each portfolio (sequence, time): marks of one portfolio never go back. */
   const lastMarks = new Map<string, { sequence: number; atMs: number }>();
 
+  const failed = (portfolioId: string, err: unknown): void => {
+    metrics?.countSideFailure('marks');
+    log.warn({ portfolio_id: portfolioId, err: err instanceof Error ? err.message : String(err) }, 'mark not journaled');
+  };
+
   function take(state: PortfolioState, prices: ReadonlyMap<Mint, UsdPrice>, atMs: number): Mark | undefined {
     const last = lastMarks.get(state.portfolioId);
     if (last && state.sequence < last.sequence) return undefined;
     const mark = computeMark(state, tokens, prices, Math.max(atMs, last?.atMs ?? atMs));
-    lastMarks.set(state.portfolioId, { sequence: mark.sequence, atMs: mark.atMs });
+    // Updated in place: a portfolio's entry is made once, not on every trade.
+    if (last) {
+      last.sequence = mark.sequence;
+      last.atMs = mark.atMs;
+    } else lastMarks.set(state.portfolioId, { sequence: mark.sequence, atMs: mark.atMs });
     const record = markRecordOf(mark);
-    const failed = (err: unknown): void => {
-      metrics?.countSideFailure('marks');
-      log.warn({ portfolio_id: state.portfolioId, err: err instanceof Error ? err.message : String(err) }, 'mark not journaled');
-    };
     // Written with the next group commit; nobody waits for it.
     try {
-      journal.appendMark(record).catch(failed);
+      journal.appendMark(record).catch((err: unknown) => failed(state.portfolioId, err));
     } catch (err) {
-      failed(err);
+      failed(state.portfolioId, err);
     }
     feed.publish(state.portfolioId, mark, log);
     try {

@@ -39,7 +39,8 @@ export function createMevEvaluator(params: MevParams, regime: MevRegime): MevEva
         attackProbability: sim.probability,
         attacked: sim.attacked,
         reverted: sim.reverted,
-        lossUsd: toDecimalString(mul(loss, priced.tradeUsd), 6, 'ceil'),
+        // Most trades are not attacked: their zero loss is "0" without the arithmetic.
+        lossUsd: loss.n === 0n ? '0' : toDecimalString(mul(loss, priced.tradeUsd), 6, 'ceil'),
         riskLevel: sim.riskLevel,
       },
       lossFraction: loss,

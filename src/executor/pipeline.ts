@@ -5,7 +5,7 @@ import { networkFee, type FeeSchedule } from '../domain/fees.js';
 import type { PortfolioState } from '../domain/ledger.js';
 import type { RouteQuote, UsdPrice } from '../domain/market.js';
 import { fillTrade, nanoUsd, priceTrade, toBps, type PricedTrade } from '../domain/pricing.js';
-import { add, cmp, fromBps, reduced, ZERO, type Ratio } from '../domain/ratio.js';
+import { add, cmp, fromBps, reduced, reducedShared, ZERO, type Ratio } from '../domain/ratio.js';
 import type { SlippageModelSpec, TradeRequest, TradeStatus } from '../domain/request.js';
 import { createRng } from '../domain/rng.js';
 import type { SlippageModel } from '../domain/slippage/model.js';
@@ -229,10 +229,12 @@ export function buildTrade(d: Draft, state: PortfolioState, opts: PipelineOption
     isBaseInput: r.isBaseInput,
     maxPriceImpactBps: r.maxPriceImpactBps,
     fingerprint: d.fingerprint,
-    baseUsd: reduced(base.usd),
-    quoteUsd: reduced(quote.usd),
-    baseLiquidityUsd: base.liquidityUsd && reduced(base.liquidityUsd),
-    quoteLiquidityUsd: quote.liquidityUsd && reduced(quote.liquidityUsd),
+    // The market's price objects are shared by every trade priced from one cache entry: reduced
+    // once, so each trade records the same object and the journal writes its text from memory.
+    baseUsd: reducedShared(base.usd),
+    quoteUsd: reducedShared(quote.usd),
+    baseLiquidityUsd: base.liquidityUsd && reducedShared(base.liquidityUsd),
+    quoteLiquidityUsd: quote.liquidityUsd && reducedShared(quote.liquidityUsd),
     priceSource: base.source,
     quote: route && {
       inAmount: route.inAmount,
@@ -247,7 +249,7 @@ export function buildTrade(d: Draft, state: PortfolioState, opts: PipelineOption
     simulateMev: r.simulateMev,
     mevProtection: r.mevProtection,
   };
-  return {
+  const trade: Trade = {
     tradeId: tradeIdOf(r.portfolioId, r.requestId),
     requestId: r.requestId,
     portfolioId: r.portfolioId,
@@ -277,6 +279,11 @@ export function buildTrade(d: Draft, state: PortfolioState, opts: PipelineOption
     inputValueNanoUsd: nanoUsd(fill.inputAmount, input.decimals, d.priced.inputUsdPrice),
     inputs,
     warnings: d.warnings,
+  };
+  // Landing timing and metadata only on the trades that have them (copied then; most trades have neither).
+  if (d.landing === undefined && r.metadata === undefined) return trade;
+  return {
+    ...trade,
     ...(d.landing === undefined ? {} : { landing: d.landing }),
     ...(r.metadata === undefined ? {} : { metadata: r.metadata }),
   };

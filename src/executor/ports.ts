@@ -147,9 +147,12 @@ export interface Log {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Log;
-  /** Whether a level is logged (pino's); a debug line whose fields cost something to build is skipped without it. */
-  isLevelEnabled?(level: 'debug'): boolean;
+  /** Whether a level is logged (pino's); a line whose fields cost something to build is skipped without it. */
+  isLevelEnabled?(level: LogLevel): boolean;
 }
+
+/** The levels the executor asks about before it builds a line. */
+export type LogLevel = 'debug' | 'info';
 
 /**
  * A ledger store several executors share (PostgreSQL): portfolio state lives in it, not in any

@@ -23,15 +23,36 @@ export function portfolioStateHash(s: PortfolioState): string {
  */
 const HASHES = new WeakMap<PortfolioState, string>();
 
+/**
+ * Inserts `item` into `sorted`, keeping it ordered by `key` (code-unit order, as `<` compares
+ * strings). A portfolio holds a handful of tokens: inserting each in place costs less than copying
+ * the map into an array and sorting it with Array#sort, on every reply.
+ */
+function insertSorted<T>(sorted: T[], item: T, key: (x: T) => string): void {
+  const k = key(item);
+  let i = sorted.length;
+  sorted.push(item);
+  for (; i > 0; i--) {
+    const before = sorted[i - 1] as T;
+    if (key(before) <= k) break;
+    sorted[i] = before;
+  }
+  sorted[i] = item;
+}
+
+const mintOf = (row: readonly [string, string, string]): string => row[0];
+const itself = (mint: string): string => mint;
+
 function computeStateHash(s: PortfolioState): string {
-  const positions = [...s.positions]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([mint, p]) => [mint, p.amount.toString(), p.costNanoUsd.toString()]);
+  const positions: [string, string, string][] = [];
+  for (const [mint, p] of s.positions) insertSorted(positions, [mint, p.amount.toString(), p.costNanoUsd.toString()], mintOf);
+  const accounts: string[] = [];
+  for (const mint of s.accounts) insertSorted(accounts, mint, itself);
   const canonical = JSON.stringify([
     'pte-state/1',
     s.portfolioId,
     positions,
-    [...s.accounts].sort(),
+    accounts,
     s.realizedPnlNanoUsd.toString(),
     s.feesPaidLamports.toString(),
     s.tradeCount,

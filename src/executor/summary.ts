@@ -2,18 +2,24 @@ import { amount } from '../domain/amount.js';
 import type { PortfolioState } from '../domain/ledger.js';
 import type { UsdPrice } from '../domain/market.js';
 import { nanoUsd } from '../domain/pricing.js';
-import { formatScaled, ratio, toDecimalString, pow10 } from '../domain/ratio.js';
+import { floorDiv, formatScaled, pow10 } from '../domain/ratio.js';
 import type { Mint, TokenRegistry } from '../domain/tokens.js';
 import type { BalanceView, PortfolioSummary } from './types.js';
 
-/** nano-USD to a USD decimal string with 6 places, floored (display never flatters the portfolio). */
-export const usdString = (nano: bigint): string => toDecimalString(ratio(nano, 1_000_000_000n), 6, 'floor');
+/**
+ * nano-USD to a USD decimal string with 6 places, floored (display never flatters the portfolio):
+ * floor(nano / 10^9 x 10^6) is floor(nano / 1000), one bigint division.
+ */
+export const usdString = (nano: bigint): string => formatScaled(floorDiv(nano, 1_000n), 6);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Values a portfolio at the given prices: balances in registry order, USD values, average cost,
- * realized and unrealized PnL. Pure; tokens without a price are shown at zero value.
+ * realized and unrealized PnL, and the state's hash when given. Pure; tokens without a price are
+ * shown at zero value.
  */
-export function summarize(state: PortfolioState, tokens: TokenRegistry, prices: ReadonlyMap<Mint, UsdPrice>, priceSource: string): PortfolioSummary {
+export function summarize(state: PortfolioState, tokens: TokenRegistry, prices: ReadonlyMap<Mint, UsdPrice>, priceSource: string, stateHash?: string): PortfolioSummary {
   const balances: BalanceView[] = [];
   let total = 0n;
   let unrealized = 0n;
@@ -32,7 +38,7 @@ export function summarize(state: PortfolioState, tokens: TokenRegistry, prices: 
       avgCostUsd: formatScaled((p.costNanoUsd * pow10(token.decimals)) / p.amount, 9),
     });
   }
-  return {
+  const summary: Mutable<PortfolioSummary> = {
     portfolioId: state.portfolioId,
     balances,
     totalValueUsd: usdString(total),
@@ -43,4 +49,7 @@ export function summarize(state: PortfolioState, tokens: TokenRegistry, prices: 
     updatedAtMs: state.updatedAtMs,
     priceSource,
   };
+  // Added in place rather than by copying the summary: this runs for every reply.
+  if (stateHash !== undefined) summary.stateHash = stateHash;
+  return summary;
 }

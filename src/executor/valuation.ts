@@ -31,7 +31,12 @@ export interface Valuation {
    * value). `known`: prices already in hand (a trade's own); when they cover every held token there
    * is no lookup, so a reply is valued at the prices its trade was priced at.
    */
-  value(state: PortfolioState, known?: ReadonlyMap<Mint, UsdPrice>): Promise<{ summary: PortfolioSummary; prices: ReadonlyMap<Mint, UsdPrice> }>;
+  value(state: PortfolioState, known?: ReadonlyMap<Mint, UsdPrice>): Promise<Valued>;
+  /**
+   * `value` without a lookup, synchronously: the summary at `known` when those prices cover every held
+   * token, else undefined. A trade's reply is valued so (no promise, no await on the trade path).
+   */
+  valueAt(state: PortfolioState, known: ReadonlyMap<Mint, UsdPrice>): Valued | undefined;
   /** Summaries of many states with one batched price lookup. */
   valueAll(states: readonly PortfolioState[]): Promise<PortfolioSummary[]>;
   /**
@@ -41,6 +46,12 @@ export interface Valuation {
   notYetCreated(portfolioId: string, balances: Readonly<Record<string, string>>): Promise<PortfolioSummary>;
 }
 
+/** A portfolio's summary and the prices it was valued at. */
+export interface Valued {
+  readonly summary: PortfolioSummary;
+  readonly prices: ReadonlyMap<Mint, UsdPrice>;
+}
+
 const NO_PRICES: ReadonlyMap<Mint, UsdPrice> = new Map();
 
 /** Mints the state holds a non-zero amount of (a loop: this runs on every trade's reply). */
@@ -48,6 +59,12 @@ export function heldMints(state: PortfolioState): Mint[] {
   const held: Mint[] = [];
   for (const [mint, p] of state.positions) if (p.amount > 0n) held.push(mint);
   return held;
+}
+
+/** Whether `prices` has a price for every mint the state holds a non-zero amount of. */
+function pricesCover(state: PortfolioState, prices: ReadonlyMap<Mint, UsdPrice>): boolean {
+  for (const [mint, p] of state.positions) if (p.amount > 0n && !prices.has(mint)) return false;
+  return true;
 }
 
 export function createValuation(tokens: TokenRegistry, prices: PriceProvider): Valuation {
@@ -87,20 +104,18 @@ export function createValuation(tokens: TokenRegistry, prices: PriceProvider): V
     return out;
   }
 
-  const summaryOf = (state: PortfolioState, map: ReadonlyMap<Mint, UsdPrice>): PortfolioSummary => ({
-    ...summarize(state, tokens, map, prices.sourceName),
-    stateHash: portfolioStateHash(state),
-  });
+  const summaryOf = (state: PortfolioState, map: ReadonlyMap<Mint, UsdPrice>): PortfolioSummary =>
+    summarize(state, tokens, map, prices.sourceName, portfolioStateHash(state));
 
   return {
     usdPrices,
     startingBalances,
     startPrices: (balances) => startPrices.get(balances) ?? NO_PRICES,
+    valueAt: (state, known) => (pricesCover(state, known) ? { summary: summaryOf(state, known), prices: known } : undefined),
     async value(state, known) {
-      // On the trade path: one await on the lookup itself, no wrapper.
+      if (known !== undefined && pricesCover(state, known)) return { summary: summaryOf(state, known), prices: known };
       const held = heldMints(state);
-      const covered = known !== undefined && held.every((m) => known.has(m));
-      const map = covered ? known : held.length > 0 ? (await usdPrices(held)).map : NO_PRICES;
+      const map = held.length > 0 ? (await usdPrices(held)).map : NO_PRICES;
       return { summary: summaryOf(state, map), prices: map };
     },
     async valueAll(states) {

@@ -106,6 +106,18 @@ export function createLogger(options: LoggerOptions): pino.Logger {
   return logger;
 }
 
+/**
+ * A child of the service logger, with no bindings of its own, for lines whose fields are fixed in
+ * code and are never config, headers or other objects a secret could hide in: the two INFO lines of
+ * every trade. It skips the redaction, whose wildcard paths visit every field of every line (about
+ * half of those two lines' cost); every other log call keeps it. pino's child options replace the
+ * parent's redaction for the child only; its level, timestamp, formatters and destination are the
+ * parent's.
+ */
+export function fixedFieldsLogger(logger: pino.Logger): pino.Logger {
+  return logger.child({}, { redact: [] });
+}
+
 /** A logger that discards everything: tests, benchmarks. */
 export function silentLogger(): pino.Logger {
   return pino({ level: 'silent' });

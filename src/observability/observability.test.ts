@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger, fixedFieldsLogger } from './logger.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { createMetrics } from './metrics.js';
 
@@ -59,6 +59,36 @@ describe('createLogger', () => {
     });
     expect(headers.authorization).toBe('Bearer s1');
     expect(logged.a.b.apiKey).toBe('s4');
+  });
+
+  it('writes fixed-field lines through fixedFieldsLogger exactly as the service logger does, and keeps redacting everything else', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', destination: out.stream, base: { service: 'pte' } });
+    const trades = fixedFieldsLogger(log);
+    // The two lines of every trade, with every field they carry.
+    const received = { request_id: 'r1', portfolio_id: 'p1', action: 'BUY', base: 'SOL', quote: 'USDC', amount: '1.5' };
+    const completed = { request_id: 'r1', trade_id: 't1', status: 'FILLED', action: 'BUY', input: '227.25 USDC', output: '1.5 SOL', slippage_bps: 100.5, fee_lamports: '5000', total_us: 812 };
+    for (const l of [log, trades]) {
+      l.info(received, 'trade received');
+      l.info(completed, 'trade completed');
+    }
+    trades.debug({ request_id: 'r2' }, 'hidden: the service level holds');
+    // The service logger still redacts, after its child was made.
+    log.info({ config: { jupiter: { apiKey: 'secret-key' } }, headers: { authorization: 'Bearer s1' } }, 'config loaded');
+    const lines = out.lines().map(({ time, ...rest }) => {
+      expect(typeof time).toBe('string');
+      return rest;
+    });
+    expect(lines).toEqual([
+      { level: 'info', service: 'pte', ...received, msg: 'trade received' },
+      { level: 'info', service: 'pte', ...completed, msg: 'trade completed' },
+      { level: 'info', service: 'pte', ...received, msg: 'trade received' },
+      { level: 'info', service: 'pte', ...completed, msg: 'trade completed' },
+      { level: 'info', service: 'pte', config: { jupiter: { apiKey: '[redacted]' } }, headers: { authorization: '[redacted]' }, msg: 'config loaded' },
+    ]);
+    // Field for field and in the same order.
+    expect(JSON.stringify(lines[2])).toBe(JSON.stringify(lines[0]));
+    expect(JSON.stringify(lines[3])).toBe(JSON.stringify(lines[1]));
   });
 });
 
