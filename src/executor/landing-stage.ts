@@ -66,17 +66,19 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined):
 }
 
 /**
- * Waits until the landing instant `sentAtMs + delayMs` as `now` tells it (a timer may fire a
- * millisecond before the wall clock agrees, so a short remainder is slept again). Returns the
- * instant the market may be observed from: never before the landing instant.
+ * Waits until the landing instant `sentAtMs + delayMs` as `now` tells it, and at least `delayMs` by
+ * the monotonic clock (a timer may fire a millisecond before the wall clock agrees, and a wall clock
+ * in whole milliseconds may agree up to a millisecond early: a short remainder is slept again).
+ * Returns the instant the market may be observed from: never before the landing instant.
  */
 export async function waitForLanding(sentAtMs: number, delayMs: number, now: () => number, signal: AbortSignal | undefined): Promise<number> {
   const landsAt = sentAtMs + delayMs;
+  const started = performance.now();
   await sleepUnlessAborted(delayMs, signal);
   for (let i = 0; i < 3; i++) {
-    const short = landsAt - now();
+    const short = Math.max(landsAt - now(), delayMs - (performance.now() - started));
     if (short <= 0) break;
-    await sleepUnlessAborted(Math.min(short, delayMs), signal);
+    await sleepUnlessAborted(Math.min(Math.ceil(short), delayMs), signal);
   }
   if (signal?.aborted) throw aborted();
   return Math.max(now(), landsAt);
