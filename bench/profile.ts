@@ -9,6 +9,7 @@
  *                            PTE_BENCH_LOG_LEVEL default info: logging to /dev/null as in production;
  *                            "silent" profiles the server as `npm run bench` runs it;
  *                            PTE_BENCH_KEEP_PROFILE=1 keeps the .cpuprofile for a closer look;
+ *                            PTE_BENCH_TOP: how many functions to list, default 15;
  *                            PTE_BENCH_SERVER_NODE_ARGS: extra node flags for the server, space-separated)
  *
  * Shares are of the busy time (idle samples left out). The profile's clock is CLOCK_MONOTONIC
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
           `${r.ok} trades OK (${(r.ok / r.seconds).toFixed(0)}/s), ${r.errors} errors; server CPU ${(cpuUs / Math.max(1, r.ok)).toFixed(1)} µs/trade (every thread); ` +
           `main thread busy ${(s.busyUs / 1e3).toFixed(0)} ms, idle ${(s.idleUs / 1e3).toFixed(0)} ms. Self time by area (shares of busy time):`,
         '',
-        formatSummary(s, r.ok),
+        formatSummary(s, r.ok, Number(process.env.PTE_BENCH_TOP ?? 15)),
       ].join('\n'),
     );
   } finally {
