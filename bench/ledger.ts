@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'hdr-histogram-js';
 import pg from 'pg';
 import { createExecutorClient, type ExecutorClient } from '../src/client/index.js';
-import { forkPinned, reply } from './closed.js';
+import { forkPinned, reply, SERVER_NODE_FLAGS } from './closed.js';
 import { ms, table } from './table.js';
 
 const SECONDS = Number(process.env.PTE_BENCH_SECONDS ?? '5');
@@ -43,7 +43,7 @@ interface LedgerStats {
 }
 
 async function startServer(config: Record<string, unknown>, cpu: number | undefined): Promise<{ child: ChildProcess; client: ExecutorClient }> {
-  const child = forkPinned(fileURLToPath(new URL('./server.js', import.meta.url)), [], cpu, { ...process.env, PTE_BENCH_CONFIG: JSON.stringify(config) });
+  const child = forkPinned(fileURLToPath(new URL('./server.js', import.meta.url)), [], cpu, { ...process.env, PTE_BENCH_CONFIG: JSON.stringify(config) }, SERVER_NODE_FLAGS);
   const port = await reply<number>(child, 'port');
   const client = createExecutorClient(`127.0.0.1:${port}`, { defaultDeadlineMs: 30_000 });
   await client.waitForReady(10_000);

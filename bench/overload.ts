@@ -33,6 +33,7 @@ import { Metadata, status, type Client } from '@grpc/grpc-js';
 import { build } from 'hdr-histogram-js';
 import { createExecutorClient } from '../src/client/index.js';
 import { serviceDefinition, type TradeRequestMessageInput } from '../src/contract/index.js';
+import { SERVER_NODE_FLAGS } from './closed.js';
 import { benchTrade } from './load.js';
 import { ms, table } from './table.js';
 
@@ -279,7 +280,7 @@ async function main(): Promise<void> {
   // --silent-streams measures the service as configured by default: no shedding, the default bound.
   const maxInFlight = process.env.PTE_OVERLOAD_MAX_IN_FLIGHT ?? (silentStreams > 0 ? '2048' : soakSeconds > 0 ? '256' : '64');
   const loopDelay = process.env.PTE_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (soakSeconds > 0 || silentStreams > 0 ? '0' : '50');
-  const nodeArgs = silentStreams > 0 ? [...process.execArgv, '--expose-gc'] : process.execArgv;
+  const nodeArgs = [...process.execArgv, ...SERVER_NODE_FLAGS, ...(silentStreams > 0 ? ['--expose-gc'] : [])];
   const pinned =
     placement?.serverCpu === undefined
       ? { execArgv: nodeArgs }

@@ -19,7 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { forkPinned, placement, reply, type Command, type PhaseResult } from './closed.js';
+import { forkPinned, placement, reply, SERVER_NODE_FLAGS, type Command, type PhaseResult } from './closed.js';
 import { table } from './table.js';
 
 /** The subset of a .cpuprofile this tool reads. */
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   try {
     const env = { ...process.env, ...(logLevel === 'silent' ? {} : { PTE_BENCH_LOG_LEVEL: logLevel }) };
     const nodeArgs = (process.env.PTE_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const server = forkPinned(fileURLToPath(new URL('./server.js', import.meta.url)), [], where.server, env, ['--cpu-prof', '--cpu-prof-dir', dir, ...nodeArgs]);
+    const server = forkPinned(fileURLToPath(new URL('./server.js', import.meta.url)), [], where.server, env, ['--cpu-prof', '--cpu-prof-dir', dir, ...SERVER_NODE_FLAGS, ...nodeArgs]);
     const port = await reply<number>(server, 'port');
     const generator = forkPinned(fileURLToPath(new URL('./closed.js', import.meta.url)), ['--generator'], where.generator, { ...process.env, PTE_BENCH_PORT: String(port) });
     await reply(generator, 'ready');

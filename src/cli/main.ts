@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 /** The `pte` executable. All behaviour is in run.ts; this file only binds it to the process. */
 import { processIo } from './io.js';
 import { run } from './run.js';
