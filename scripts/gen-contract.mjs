@@ -14,7 +14,8 @@
  *   (real file names and imports, snake_case names with json_name, proto3 optional, comments), with
  *   the symbols each file declares. Server reflection serves these.
  * - runtime.ts: the codec grpc-js runs on (proto/ in protobufjs's JSON form, loaded with proto-loader's
- *   fromJSON, so nothing parses .proto files at run time) and each service's typed definition.
+ *   fromJSON, so nothing parses .proto files at run time), each service's typed definition, and the
+ *   same JSON as a protobufjs Root for encoders that hand protobufjs messages in wire types.
  * - struct.ts: google.protobuf.Struct <-> plain JSON, emitted because the contract uses Struct (as
  *   ts-proto emits wrap/unwrap for it); the template is at the end of this file.
  * - index.ts: one import for the contract's own types (paper_trader.v1 and google.protobuf) and the
@@ -219,6 +220,7 @@ function runtimeModule(files) {
  * the shapes the generated \`*Message\` types describe. Nothing reads .proto files at run time.
  */
 import { fromJSON, type PackageDefinition } from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 ${services.map((s) => `import type { ${s.typeName} as ${alias(s)} } from '${s.importPath}';`).join('\n')}
 
 /** The options every peer decodes the contract with (see @grpc/proto-loader's Options). */
@@ -252,6 +254,22 @@ export function serviceDefinition<N extends ContractServiceName>(name: N): Contr
   const def = contractPackage()[name];
   if (def === undefined || 'format' in def) throw new Error(\`\${name} is not a service of the contract\`);
   return def as unknown as ContractServices[N];
+}
+
+let reflected: protobuf.Root | undefined;
+
+/**
+ * The contract as protobufjs reflects it, from the same JSON, for a hot path that encodes with
+ * protobufjs directly: \`lookupType(name).encode\` takes a message already in wire types (enums as
+ * numbers, 64-bit integers as numbers or Longs) and writes the bytes proto-loader's serializer writes,
+ * without the \`fromObject\` copy that serializer first makes of every message. Built once, on first use.
+ */
+export function contractRoot(): protobuf.Root {
+  if (reflected === undefined) {
+    reflected = protobuf.Root.fromJSON(PROTOBUFJS_JSON as unknown as protobuf.INamespace);
+    reflected.resolveAll();
+  }
+  return reflected;
 }
 
 /** proto/ in protobufjs's JSON form. */

@@ -5,6 +5,7 @@
  * the shapes the generated `*Message` types describe. Nothing reads .proto files at run time.
  */
 import { fromJSON, type PackageDefinition } from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 import type { HealthDefinition as GrpcHealthV1HealthDefinition } from './grpc/health/v1/Health.js';
 import type { ServerReflectionDefinition as GrpcReflectionV1ServerReflectionDefinition } from './grpc/reflection/v1/ServerReflection.js';
 import type { ServerReflectionDefinition as GrpcReflectionV1alphaServerReflectionDefinition } from './grpc/reflection/v1alpha/ServerReflection.js';
@@ -46,6 +47,22 @@ export function serviceDefinition<N extends ContractServiceName>(name: N): Contr
   const def = contractPackage()[name];
   if (def === undefined || 'format' in def) throw new Error(`${name} is not a service of the contract`);
   return def as unknown as ContractServices[N];
+}
+
+let reflected: protobuf.Root | undefined;
+
+/**
+ * The contract as protobufjs reflects it, from the same JSON, for a hot path that encodes with
+ * protobufjs directly: `lookupType(name).encode` takes a message already in wire types (enums as
+ * numbers, 64-bit integers as numbers or Longs) and writes the bytes proto-loader's serializer writes,
+ * without the `fromObject` copy that serializer first makes of every message. Built once, on first use.
+ */
+export function contractRoot(): protobuf.Root {
+  if (reflected === undefined) {
+    reflected = protobuf.Root.fromJSON(PROTOBUFJS_JSON as unknown as protobuf.INamespace);
+    reflected.resolveAll();
+  }
+  return reflected;
 }
 
 /** proto/ in protobufjs's JSON form. */

@@ -74,7 +74,11 @@ export interface ReportQuery {
 }
 
 export interface ExecuteOptions {
-  /** Aborted when the client's deadline passes or it cancels: work not yet booked is abandoned. */
+  /**
+   * Aborted when the client's deadline passes or it cancels: work not yet booked is abandoned. Used
+   * only until the trade's promise settles, and every listener added to it is removed by then: the
+   * transport hands a signal that never aborted to a later call (server/call-signal.ts).
+   */
   readonly signal?: AbortSignal;
 }
 

@@ -3,6 +3,7 @@
  * call's deadline passes. The executor takes it and abandons work not yet booked, so a trade the
  * client has given up on is not booked behind its back.
  */
+import { getEventListeners } from 'node:events';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { ExecutorError } from '../domain/errors.js';
 
@@ -11,9 +12,21 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CallSignal {
   readonly signal: AbortSignal;
-  /** Stops the deadline timer and the cancel listener; call when the handler is done. */
+  /**
+   * Stops the deadline timer and the cancel listener; call when the handler is done with the signal
+   * (the executor has settled): the signal may then be handed to a later call.
+   */
   readonly dispose: () => void;
 }
+
+/**
+ * Controllers of finished calls whose signal never aborted and has no listener left, handed to later
+ * calls instead of new ones: creating an AbortSignal (an EventTarget with its listener maps) costs
+ * Node 20 about 2.5 µs and 1.5 KB, a visible share of a trade's handling. Such a signal is in the
+ * state of a new one; an aborted signal is never reused. Bounded by the calls ever in flight at once.
+ */
+const spare: AbortController[] = [];
+const MAX_SPARE = 1024;
 
 function deadlineMs(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline'>): number {
   const d = call.getDeadline();
@@ -22,7 +35,7 @@ function deadlineMs(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline'>
 
 /** `deadline`: ms since the epoch (Infinity for none); default: the call's own. */
 export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'on' | 'off'>, deadline: number = deadlineMs(call)): CallSignal {
-  const controller = new AbortController();
+  const controller = spare.pop() ?? new AbortController();
   const onCancelled = (): void => {
     // The client is gone and will never read a status; the reason only matters to logs.
     controller.abort(new DOMException('the client cancelled the call', 'AbortError'));
@@ -44,11 +57,16 @@ export function callSignal(call: Pick<ServerUnaryCall<unknown, unknown>, 'getDea
       }
     }
   }
+  let disposed = false;
   return {
     signal: controller.signal,
     dispose: () => {
+      if (disposed) return;
+      disposed = true;
       if (timer !== undefined) clearTimeout(timer);
       call.off('cancelled', onCancelled);
+      const { signal } = controller;
+      if (!signal.aborted && spare.length < MAX_SPARE && getEventListeners(signal, 'abort').length === 0) spare.push(controller);
     },
   };
 }

@@ -10,7 +10,7 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type pino from 'pino';
 import type { ExecutorMetricsSink } from '../executor/ports.js';
 import type { Executor } from '../executor/types.js';
-import { serviceDefinition, type ContractServiceName } from '../contract/index.js';
+import { contractRoot, serviceDefinition, type ContractServiceName, type TradeResultMessageInput } from '../contract/index.js';
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { createDiagnosticsHandlers, createExecutorHandlers } from './handlers.js';
 import { createCallGuard, tolerantDeserializers, type CallGuard, type GuardOptions } from './guards/index.js';
@@ -78,6 +78,24 @@ function preEncodedStreamTrades(def: ServiceDefinition): ServiceDefinition {
   return { ...def, StreamTrades: { ...m, responseSerialize: (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : encode(v)) } };
 }
 
+/**
+ * ExecuteTrade with its reply encoded by protobufjs directly: the handler builds the reply in wire
+ * types (mapping.ts tradeResultForEncoding), so proto-loader's serializer, which first copies every
+ * message through fromObject (a new object per message, Longs for 64-bit integers), has nothing to
+ * add. The bytes are the same (mapping.test.ts).
+ */
+function directlyEncodedExecuteTrade(def: ServiceDefinition): ServiceDefinition {
+  const m = def.ExecuteTrade;
+  if (m === undefined) return def;
+  const type = contractRoot().lookupType('paper_trader.v1.TradeResult');
+  const responseSerialize = (v: TradeResultMessageInput): Buffer => {
+    const bytes = type.encode(v).finish();
+    // protobufjs writes into a Buffer on Node; the view is for the type only.
+    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+  return { ...def, ExecuteTrade: { ...m, responseSerialize } };
+}
+
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const { logger } = options;
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -96,7 +114,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
 
   const executorDef = tolerantDeserializers(serviceDefinition(EXECUTOR_SERVICE));
   const executorHandlers = createExecutorHandlers({ ...ctx, encodeTrade: executorDef.StreamTrades?.responseSerialize });
-  server.addService(preEncodedStreamTrades(executorDef), executorHandlers.implementation);
+  server.addService(directlyEncodedExecuteTrade(preEncodedStreamTrades(executorDef)), executorHandlers.implementation);
   const services: string[] = [EXECUTOR_SERVICE];
   if (options.diagnostics === true) {
     server.addService(tolerantDeserializers(serviceDefinition(DIAGNOSTICS_SERVICE)), createDiagnosticsHandlers(ctx));

@@ -77,12 +77,17 @@ const STREAM_WRITES_IN_TRANSPORT = 2;
 
 const nowSeconds = (): number => performance.now() / 1000;
 
+/** Logs what a last step of a handler threw; it is swallowed, never thrown out of the handler. */
+function stepFailed(logger: pino.Logger, what: string, err: unknown): void {
+  logger.error({ err, what }, 'gRPC handler step failed');
+}
+
 /** Runs `f`, swallowing (and logging) anything it throws: for the last steps of a handler. */
 function guarded(logger: pino.Logger, what: string, f: () => void): void {
   try {
     f();
   } catch (err) {
-    logger.error({ err, what }, 'gRPC handler step failed');
+    stepFailed(logger, what, err);
   }
 }
 
@@ -139,22 +144,17 @@ function unary<Req, Res>(
   run: (req: Req, call: ServerUnaryCall<Req, Res>, admission: Admission | undefined) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   const sheddable = SHEDDABLE.has(method);
+  const log = ctx.logger;
+  /** Times and, at debug level, logs a finished call. */
+  const finish = (code: number, started: number, requestId: string | undefined): void => {
+    ctx.rpcMetrics?.observeRpc(method, statusName(code), nowSeconds() - started);
+    if (log.isLevelEnabled('debug')) {
+      log.debug({ method, request_id: requestId, status: statusName(code), ms: (nowSeconds() - started) * 1000 }, 'rpc');
+    }
+  };
   return (call, callback) => {
     const started = nowSeconds();
     let requestId: string | undefined;
-    const finish = (code: number): void => {
-      ctx.rpcMetrics?.observeRpc(method, statusName(code), nowSeconds() - started);
-      if (ctx.logger.isLevelEnabled('debug')) {
-        ctx.logger.debug({ method, request_id: requestId, status: statusName(code), ms: (nowSeconds() - started) * 1000 }, 'rpc');
-      }
-    };
-    const fail = (cause: unknown): void => {
-      guarded(ctx.logger, method, () => {
-        const { status } = reportFailure(ctx, method, requestId, call.cancelled, cause);
-        finish(status.code);
-        callback(status);
-      });
-    };
     let pending: Promise<Res>;
     let admission: Admission | undefined;
     try {
@@ -168,17 +168,26 @@ function unary<Req, Res>(
     } catch (err) {
       pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    // The last steps never throw out of the handler (what they throw is logged): one answer per call.
     pending.then(
       (res) => {
         admission?.release();
-        guarded(ctx.logger, method, () => {
-          finish(0);
+        try {
+          finish(0, started, requestId);
           callback(null, res);
-        });
+        } catch (err) {
+          stepFailed(log, method, err);
+        }
       },
       (err: unknown) => {
         admission?.release();
-        fail(err);
+        try {
+          const { status } = reportFailure(ctx, method, requestId, call.cancelled, err);
+          finish(status.code, started, requestId);
+          callback(status);
+        } catch (e) {
+          stepFailed(log, method, e);
+        }
       },
     );
   };

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ratio } from '../domain/ratio.js';
 import { isExecutorError } from '../domain/errors.js';
-import { serviceDefinition } from '../contract/index.js';
+import { contractRoot, serviceDefinition } from '../contract/index.js';
+import type { JsonValue } from '../domain/request.js';
+import type { Trade } from '../domain/trade.js';
 import type { TradeResult } from '../executor/types.js';
 import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeResultForEncoding, tradeResultToWire, tradeToWire, type DecodedTradeRequest } from './mapping.js';
 import { SOL, USDC, sampleTrade } from '../../test/fakes/fake-executor.js';
@@ -99,8 +101,11 @@ describe('timestampFromMs', () => {
 
 describe('tradeResultForEncoding', () => {
   const encode = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade.responseSerialize;
-  const result = (seed: bigint, fee: bigint, updatedAtMs: number): TradeResult => {
-    const trade = sampleTrade({ seed });
+  /** What the server writes: protobufjs's own encode, with no fromObject before it (grpc-server.ts). */
+  const resultType = contractRoot().lookupType('paper_trader.v1.TradeResult');
+  const encodeDirectly = (r: TradeResult): Buffer => Buffer.from(resultType.encode(tradeResultForEncoding(r)).finish());
+  const result = (seed: bigint, fee: bigint, updatedAtMs: number, over: Partial<Trade> = {}): TradeResult => {
+    const trade = sampleTrade({ seed, ...over });
     return {
       requestId: trade.requestId,
       trade: { ...trade, fees: { ...trade.fees, priorityFee: fee as never, total: (trade.fees.baseFee + fee) as never } },
@@ -120,6 +125,8 @@ describe('tradeResultForEncoding', () => {
       warnings: ['w1', 'w2'],
     };
   };
+  /** The reply the way every other method's is encoded: names, decimal strings, through fromObject. */
+  const expected = (r: TradeResult): Buffer => encode(tradeResultToWire(r));
 
   it('encodes to the very bytes of tradeResultToWire, small and huge uint64 values alike', () => {
     for (const [seed, fee, updatedAtMs] of [
@@ -127,9 +134,40 @@ describe('tradeResultForEncoding', () => {
       [12_345n, 999_999n, 1_700_000_000_123],
       [(1n << 64n) - 1n, 2n ** 53n + 1n, 1_700_000_000_999],
       [BigInt(Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER), 1],
+      [2n ** 32n, 2n ** 53n, 1],
     ] as const) {
       const r = result(seed, fee, updatedAtMs);
-      expect(encode(tradeResultForEncoding(r) as never).equals(encode(tradeResultToWire(r)))).toBe(true);
+      expect(encode(tradeResultForEncoding(r) as never).equals(expected(r))).toBe(true);
+      expect(encodeDirectly(r).equals(expected(r))).toBe(true);
     }
+  });
+
+  it('gives every action, status and execution pricing its number, and the landing, mev and failure fields', () => {
+    const landing = (pricing: 'IMMEDIATE' | 'LANDING') => ({ pricing, slots: 3, delayMs: 1_200, sentAtMs: 1_700_000_000_001, pricedAtMs: 1_700_000_001_201 });
+    const trades: Partial<Trade>[] = [
+      { action: 'SELL', input: SOL, output: USDC },
+      { action: 'SWAP', route: [] },
+      { status: 'FAILED_SLIPPAGE', failureReason: 'slippage 120 bps > tolerance 100 bps' },
+      { status: 'FAILED_MEV', mev: { simulated: true, attackProbability: 0.35, attacked: true, reverted: true, lossUsd: '1.25', riskLevel: 'high' } },
+      { landing: landing('LANDING') },
+      { landing: landing('IMMEDIATE') },
+    ];
+    for (const over of trades) {
+      const r = result(42n, 10_000n, 1_700_000_000_123, over);
+      expect(encodeDirectly(r).equals(expected(r))).toBe(true);
+    }
+  });
+
+  it('encodes any JSON metadata as the Struct tradeResultToWire gives', () => {
+    const key = fc.oneof(fc.string(), fc.constant('__proto__'));
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 5 }), (metadata) => {
+        const r = result(7n, 0n, 1, { metadata: metadata as Readonly<Record<string, JsonValue>> });
+        expect(encodeDirectly(r).equals(expected(r))).toBe(true);
+      }),
+    );
+    const proto = JSON.parse('{"__proto__": {"x": 1}, "strategy": "momentum", "none": null, "nested": {"__proto__": [1, "a"]}}') as Record<string, JsonValue>;
+    const r = result(7n, 0n, 1, { metadata: proto });
+    expect(encodeDirectly(r).equals(expected(r))).toBe(true);
   });
 });

@@ -7,25 +7,33 @@
 import { formatAmount } from '../domain/amount.js';
 import { invalidArgument } from '../domain/errors.js';
 import { toDecimalString, type Ratio, type Rounding } from '../domain/ratio.js';
-import type { ExecutionPricing, JsonValue, MevProtection, RawTradeRequest, SlippageModelSpec, TradeAction } from '../domain/request.js';
+import type { ExecutionPricing, JsonValue, MevProtection, RawTradeRequest, SlippageModelSpec, TradeAction, TradeStatus } from '../domain/request.js';
 import type { Token } from '../domain/tokens.js';
 import type { Trade } from '../domain/trade.js';
 import type { ExecutionMetrics, PortfolioSummary, TradePage, TradeResult } from '../executor/types.js';
+import { Long } from '@grpc/proto-loader';
 import type {
   ExecutionMetricsMessage,
   ExecutionPricingMessage,
+  ExecutionPricingMessageInput,
   LandingMessage,
   ListTradesResponseMessage,
   MevProtectionMessage,
+  NullValueMessageInput,
   PortfolioSummaryMessage,
   StructMessage,
+  StructMessageInput,
   TimestampMessage,
+  TimestampMessageInput,
   TokenRefMessage,
   TradeActionMessage,
+  TradeActionMessageInput,
   TradeMessage,
   TradeRequestMessage,
   TradeResultMessage,
   TradeResultMessageInput,
+  TradeStatusMessageInput,
+  ValueMessageInput,
 } from '../contract/index.js';
 import { StructError, fromStruct, toStruct } from '../contract/index.js';
 
@@ -277,64 +285,157 @@ export function tradePageToWire(p: TradePage): ListTradesResponseMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The ExecuteTrade reply as handed to the encoder
+// The ExecuteTrade reply in wire types
+
+/**
+ * Enum numbers of the contract (proto/: names and numbers are binding), for the reply protobufjs
+ * encodes without proto-loader's fromObject, which is what turns names into numbers.
+ * mapping.test.ts checks every value against the name tradeResultToWire gives.
+ */
+const ACTION_NUMBER: Readonly<Record<TradeAction, Extract<TradeActionMessageInput, number>>> = { BUY: 1, SELL: 2, SWAP: 3 };
+const STATUS_NUMBER: Readonly<Record<TradeStatus, Extract<TradeStatusMessageInput, number>>> = { FILLED: 1, FAILED_SLIPPAGE: 2, FAILED_MEV: 3 };
+const PRICING_NUMBER: Readonly<Record<ExecutionPricing, Extract<ExecutionPricingMessageInput, number>>> = { IMMEDIATE: 1, LANDING: 2 };
+const NULL_VALUE: Extract<NullValueMessageInput, number> = 0;
 
 /** The largest integer a double holds exactly. */
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+const LOW_32 = 0xffff_ffffn;
 
 /**
- * A uint64 for the encoder: a number when a double holds it exactly, else its decimal string. The
- * wire bytes are the same either way; protobufjs converts a number directly, while a string goes
- * through Long.fromString, which was most of the encoder's cost on a trade's reply.
+ * A uint64 in wire types: a number when a double holds it exactly, else a Long of its two 32-bit
+ * halves. Either is written as the same varint; a decimal string would cost a Long.fromString.
  */
-const u64 = (v: bigint): number | string => (v >= 0n && v <= MAX_EXACT ? Number(v) : v.toString());
+const u64 = (v: bigint): number | Long => (v >= 0n && v <= MAX_EXACT ? Number(v) : Long.fromBits(Number(v & LOW_32), Number((v >> 32n) & LOW_32), true));
 
 /** timestampFromMs with seconds as a number (exact: milliseconds since the epoch fit a double). */
-function timestampForEncoding(ms: number): { seconds: number; nanos: number } {
+function timestampForEncoding(ms: number): TimestampMessageInput {
   const whole = Math.floor(ms);
   const seconds = Math.floor(whole / 1000);
   return { seconds, nanos: (whole - seconds * 1000) * 1_000_000 };
 }
 
+/** Timings are measured as fractional microseconds; uint64 on the wire takes the nearest whole one. */
+const wholeMicros = (us: number): number => (Number.isFinite(us) && us > 0 ? Math.round(us) : 0);
+
 /**
- * tradeResultToWire as the ExecuteTrade handler hands it to grpc-js: every field the same, the
- * per-reply uint64 fields (timings, fees, counts, sequence, seed, timestamps) as numbers where
- * exact. Encodes to the very bytes of tradeResultToWire (mapping.test.ts).
+ * toStruct in wire types: NULL_VALUE as its number. Built as toStruct builds it (keys whose value is
+ * `undefined` dropped; Object.fromEntries, so a "__proto__" key stays an entry), so the bytes are the same.
+ */
+function structForEncoding(obj: Readonly<Record<string, JsonValue>>): StructMessageInput {
+  return {
+    fields: Object.fromEntries(
+      Object.entries(obj)
+        .filter(([, v]) => (v as JsonValue | undefined) !== undefined)
+        .map(([k, v]) => [k, valueForEncoding(v)] as const),
+    ),
+  };
+}
+
+function valueForEncoding(v: JsonValue): ValueMessageInput {
+  if (v === null) return { nullValue: NULL_VALUE };
+  switch (typeof v) {
+    case 'string':
+      return { stringValue: v };
+    case 'number':
+      return { numberValue: v };
+    case 'boolean':
+      return { boolValue: v };
+    default:
+      if (Array.isArray(v)) return { listValue: { values: v.map(valueForEncoding) } };
+      return { structValue: structForEncoding(v) };
+  }
+}
+
+/**
+ * tradeResultToWire in wire types, as the ExecuteTrade handler hands it to grpc-js, whose serializer
+ * for this reply (grpc-server.ts) is protobufjs's encode itself: enums as numbers, uint64 and
+ * Timestamp seconds as numbers (Longs beyond 2^53), built in one pass from the domain values.
+ * Encodes to the very bytes proto-loader's serializer writes for tradeResultToWire (mapping.test.ts);
+ * proto-loader's serializer takes it too.
  */
 export function tradeResultForEncoding(r: TradeResult): TradeResultMessageInput {
   const t = r.trade;
-  const trade = tradeToWire(t);
   const p = r.portfolio;
   const m = r.metrics;
-  const us = (x: number): number => (Number.isFinite(x) && x > 0 ? Math.round(x) : 0);
+  const l = t.landing;
   return {
     requestId: r.requestId,
     trade: {
-      ...trade,
+      tradeId: t.tradeId,
+      requestId: t.requestId,
+      portfolioId: t.portfolioId,
+      action: ACTION_NUMBER[t.action],
+      status: STATUS_NUMBER[t.status],
+      base: tokenRefToWire(t.base),
+      quote: tokenRefToWire(t.quote),
+      input: tokenRefToWire(t.input),
+      output: tokenRefToWire(t.output),
+      inputAmount: formatAmount(t.inputAmount, t.input.decimals),
+      outputAmount: formatAmount(t.outputAmount, t.output.decimals),
+      expectedPrice: price(t.expectedPrice, 'floor'),
+      executedPrice: price(t.executedPrice, executedPriceRounding(t)),
+      slippageBps: t.slippageBps,
+      mevImpactBps: t.mevImpactBps,
+      priceImpactBps: t.priceImpactBps,
       networkFeeLamports: u64(t.fees.total),
       executedAt: timestampForEncoding(t.executedAtMs),
+      priceSource: t.priceSource,
+      mev: {
+        simulated: t.mev.simulated,
+        attackProbability: t.mev.attackProbability,
+        attacked: t.mev.attacked,
+        lossUsd: t.mev.lossUsd,
+        riskLevel: t.mev.riskLevel,
+      },
+      slippageModel: t.slippageModel,
       seed: u64(t.seed),
       fees: { baseFeeLamports: u64(t.fees.baseFee), priorityFeeLamports: u64(t.fees.priorityFee), rentLamports: u64(t.fees.rent), signatures: t.fees.signatures },
+      slippageExplanation: t.slippageExplanation,
+      route: t.route.map((h) => ({
+        label: h.label,
+        inputMint: h.inputMint,
+        outputMint: h.outputMint,
+        inAmount: h.inAmount.toString(),
+        outAmount: h.outAmount.toString(),
+        percent: h.percent,
+      })),
+      failureReason: t.failureReason ?? '',
       sequence: t.sequence,
+      landing:
+        l === undefined
+          ? null
+          : { pricing: PRICING_NUMBER[l.pricing], slots: l.slots, delayMs: l.delayMs, sentAt: timestampForEncoding(l.sentAtMs), pricedAt: timestampForEncoding(l.pricedAtMs) },
+      metadata: t.metadata === undefined ? null : structForEncoding(t.metadata),
     },
     portfolioState: {
-      ...portfolioToWire(p),
+      portfolioId: p.portfolioId,
+      balances: p.balances.map((b) => ({
+        token: tokenRefToWire(b.token),
+        amount: formatAmount(b.amount, b.token.decimals),
+        usdValue: b.usdValue,
+        avgCostUsd: b.avgCostUsd,
+      })),
+      totalValueUsd: p.totalValueUsd,
+      realizedPnlUsd: p.realizedPnlUsd,
+      unrealizedPnlUsd: p.unrealizedPnlUsd,
       tradeCount: p.tradeCount,
       feesPaidLamports: u64(p.feesPaidLamports),
       updatedAt: p.updatedAtMs > 0 ? timestampForEncoding(p.updatedAtMs) : null,
+      priceSource: p.priceSource,
+      stateHash: p.stateHash ?? '',
     },
     executionMetrics: {
-      totalUs: us(m.totalUs),
-      validationUs: us(m.validationUs),
-      priceLookupUs: us(m.priceLookupUs),
-      slippageUs: us(m.slippageUs),
-      mevUs: us(m.mevUs),
-      portfolioUpdateUs: us(m.portfolioUpdateUs),
-      journalUs: us(m.journalUs),
+      totalUs: wholeMicros(m.totalUs),
+      validationUs: wholeMicros(m.validationUs),
+      priceLookupUs: wholeMicros(m.priceLookupUs),
+      slippageUs: wholeMicros(m.slippageUs),
+      mevUs: wholeMicros(m.mevUs),
+      portfolioUpdateUs: wholeMicros(m.portfolioUpdateUs),
+      journalUs: wholeMicros(m.journalUs),
       cacheHit: m.cacheHit,
       priceFetchAttempts: m.priceFetchAttempts,
       priceSource: m.priceSource,
-      landingWaitUs: us(m.landingWaitUs ?? 0),
+      landingWaitUs: wholeMicros(m.landingWaitUs ?? 0),
     },
     warnings: [...r.warnings],
   };

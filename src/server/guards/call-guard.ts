@@ -95,8 +95,10 @@ const NOTHING: Admission = { release: () => undefined };
 
 function metadataBytes(metadata: Metadata): number {
   let n = 0;
-  for (const [k, values] of Object.entries(metadata.getMap())) {
-    n += k.length + (typeof values === 'string' ? Buffer.byteLength(values) : values.length);
+  const map = metadata.getMap();
+  for (const k in map) {
+    const value = map[k];
+    if (value !== undefined) n += k.length + (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
   }
   return n;
 }
@@ -192,25 +194,27 @@ export function createCallGuard(options: GuardOptions = {}): CallGuard {
         refuse(guardError('OVERLOADED', `overloaded: event loop delay ${ms} ms, more than ${maxLoopDelay} ms; retry with backoff`));
       }
       if (stream === true) return admitStream(principal);
-      const mayUse = (id: string): boolean => {
-        try {
-          auth.authorize(principal, id);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      if (!counted) return { ...NOTHING, mayUse };
+      // Absent for a caller that may use every portfolio (an open server, a "*" key): no closure per call.
+      const mayUse =
+        principal === undefined || principal.allPortfolios
+          ? undefined
+          : (id: string): boolean => {
+              try {
+                auth.authorize(principal, id);
+                return true;
+              } catch {
+                return false;
+              }
+            };
+      if (!counted) return mayUse === undefined ? NOTHING : { ...NOTHING, mayUse };
       if (!inFlight.tryAcquire()) refuse(guardError('OVERLOADED', `overloaded: ${inFlight.max} requests in flight; retry with backoff`));
       let released = false;
-      return {
-        mayUse,
-        release() {
-          if (released) return;
-          released = true;
-          inFlight.release();
-        },
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        inFlight.release();
       };
+      return mayUse === undefined ? { release } : { release, mayUse };
     },
   };
 }
