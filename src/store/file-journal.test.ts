@@ -186,6 +186,20 @@ describe('file journal', () => {
     await journal.close();
   });
 
+  it('starts an idle journal\'s write at the end of the turn: what is appended in one turn shares one fdatasync', async () => {
+    const dir = tempDir();
+    const { journal } = await open(dir);
+    await Promise.all(events.slice(0, 10).map((e) => journal.append(e)));
+    expect(journal.stats()).toMatchObject({ syncs: 1, maxGroupSize: 10 });
+    // Appends made by the reactions to a group becoming durable (as a trade's mark is) go out together.
+    await journal.append(events[10] as LedgerEvent).then(() => Promise.all(events.slice(11, 14).map((e) => journal.append(e))));
+    expect(journal.stats()).toMatchObject({ syncs: 3, appends: 14, lastSeq: 14 });
+    await journal.close();
+    const again = await open(dir);
+    expect(hashOf(again.image.portfolios.values())).toBe(hashOf(expected(events.slice(0, 14)).values()));
+    await again.journal.close();
+  });
+
   it('resolves an append only after its record is fdatasync-ed', async () => {
     const dir = tempDir();
     const order: string[] = [];

@@ -5,7 +5,9 @@
  * - One writer. append() takes its sequence number and enqueues its record synchronously, so records
  *   are written in call order; the promise resolves only after the record is written and fdatasync'd.
  * - Group commit: while one fdatasync is in flight, new appends queue; when it returns, everything
- *   queued goes out in one write and one fdatasync. Under load a group holds hundreds of records.
+ *   queued goes out in one write and one fdatasync. Under load a group holds hundreds of records. An
+ *   idle journal starts writing at the end of the current turn of the event loop, so what is appended
+ *   in one turn goes out together. A group's records are laid out in one buffer and share one promise.
  * - Failure is final. After a write or fdatasync error the journal is failed: the records of the
  *   failed group are cut back off the file (best effort), their appends and every later one reject.
  *   The executor answers JOURNAL_UNAVAILABLE (gRPC UNAVAILABLE) and health goes NOT_SERVING: the
@@ -28,6 +30,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { TokenRegistry } from '../domain/tokens.js';
 import type { MarkJournal, MarkRecord, SnapshotSource, TradeHistory } from '../executor/ports.js';
@@ -37,7 +40,7 @@ import { syncDir } from './fs-util.js';
 import { consistentImage, createRecovery, type JournalIndexes, type RecoveryImage } from './image.js';
 import { encodeMark, isMarkJson, markFromJson } from './mark-codec.js';
 import { createMarkReader } from './mark-reader.js';
-import { encodeRecordBytes, JournalCorruptError, scanSegment, segmentName, segmentNames } from './segment.js';
+import { JournalCorruptError, recordLength, scanSegment, segmentName, segmentNames, writeRecord } from './segment.js';
 import { readSnapshot, snapshotNames, writeSnapshot } from './snapshot.js';
 import { createTradeHistory, createTradeReader, type TradeReader } from './trade-history.js';
 import type { MarkRef } from './mark-index.js';
@@ -176,14 +179,51 @@ const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_TRADE_CACHE = 4_096;
 const SYNC_SAMPLES = 1 << 16;
 
-interface Pending {
-  readonly seq: number;
-  /** A ledger event, or a mark (which changes no state). */
-  readonly event: LedgerEvent | undefined;
-  readonly mark?: MarkRecord;
-  readonly line: Buffer;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
+/**
+ * The records of one group commit, in sequence order from `firstSeq`: each record's encoded event
+ * and what it indexes once durable. A group is written, synced and indexed as a whole, so its appends
+ * share one promise (settled once, in the order the appends were called) instead of one each.
+ */
+class Group {
+  readonly texts: string[] = [];
+  /** Per record: the ledger event, or undefined for a mark. */
+  readonly events: (LedgerEvent | undefined)[] = [];
+  /** Per record: the mark, or undefined for a ledger event. */
+  readonly marks: (MarkRecord | undefined)[] = [];
+  readonly done: Promise<void>;
+  resolve: () => void = () => undefined;
+  reject: (err: Error) => void = () => undefined;
+
+  constructor(readonly firstSeq: number) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  add(text: string, event: LedgerEvent | undefined, mark: MarkRecord | undefined): Promise<void> {
+    this.texts.push(text);
+    this.events.push(event);
+    this.marks.push(mark);
+    return this.done;
+  }
+
+  /** The group's record lines laid out in one buffer (no buffer per record), with each line's length. */
+  layOut(): { readonly data: Buffer; readonly lengths: number[] } {
+    const lengths: number[] = [];
+    let total = 0;
+    let seq = this.firstSeq;
+    for (const text of this.texts) {
+      const length = recordLength(seq++, text);
+      lengths.push(length);
+      total += length;
+    }
+    const data = Buffer.allocUnsafe(total);
+    let at = 0;
+    seq = this.firstSeq;
+    for (const text of this.texts) at += writeRecord(data, at, seq++, text);
+    return { data, lengths };
+  }
 }
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -435,7 +475,8 @@ function createWriter(init: WriterInit): FileJournal {
   let nextSeq = init.lastSeq + 1;
   let durableSeq = init.lastSeq;
   let lastSnapshotSeq = init.snapshotSeq;
-  let queue: Pending[] = [];
+  /** The records waiting for the next write (while one is in flight, or about to start). */
+  let queue: Group | undefined;
   let flushing: Promise<void> | undefined;
   let snapshotting: Promise<void> | undefined;
   let failure: Error | undefined;
@@ -506,14 +547,14 @@ function createWriter(init: WriterInit): FileJournal {
   }
 
   async function flushLoop(): Promise<void> {
-    while (queue.length > 0) {
+    while (queue) {
       const group = queue;
-      queue = [];
+      queue = undefined;
       if (failure) {
-        for (const p of group) p.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
+        group.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
         continue;
       }
-      const data = Buffer.concat(group.map((p) => p.line));
+      const { data, lengths } = group.layOut();
       const before = size;
       try {
         await io.write(fh, data);
@@ -523,32 +564,34 @@ function createWriter(init: WriterInit): FileJournal {
         const us = Number(process.hrtime.bigint() - t0) / 1_000;
         syncUs[syncs % SYNC_SAMPLES] = us;
         syncs++;
-        metrics?.observeSync(us / 1e6, group.length);
+        metrics?.observeSync(us / 1e6, lengths.length);
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         // Cut the unacknowledged group back off, so the file holds only what was acknowledged.
         await fh.truncate(before).catch(() => undefined);
         fail(e);
-        for (const p of group) p.reject(new JournalUnavailableError(`journal write failed: ${e.message}`));
+        group.reject(new JournalUnavailableError(`journal write failed: ${e.message}`));
         continue;
       }
-      grouped += group.length;
-      maxGroup = Math.max(maxGroup, group.length);
+      grouped += lengths.length;
+      maxGroup = Math.max(maxGroup, lengths.length);
       let offset = before;
-      for (const p of group) {
-        durableSeq = p.seq;
-        if (!p.event) {
-          if (p.mark) indexes.addMark(p.mark.portfolioId, p.seq, markRef(p.mark, activeFirstSeq, offset, p.line.length));
-          offset += p.line.length;
-          p.resolve();
-          continue;
+      for (let i = 0; i < lengths.length; i++) {
+        const length = lengths[i] ?? 0;
+        const seq = group.firstSeq + i;
+        durableSeq = seq;
+        const event = group.events[i];
+        if (event === undefined) {
+          const mark = group.marks[i];
+          if (mark) indexes.addMark(mark.portfolioId, seq, markRef(mark, activeFirstSeq, offset, length));
+        } else {
+          const ref = tradeRef(event, activeFirstSeq, offset, length);
+          if (ref && event.kind === 'trade') reader.remember(ref, event.trade);
+          indexes.addEvent(event, seq, ref);
         }
-        const ref = tradeRef(p.event, activeFirstSeq, offset, p.line.length);
-        offset += p.line.length;
-        if (ref && p.event.kind === 'trade') reader.remember(ref, p.event.trade);
-        indexes.addEvent(p.event, p.seq, ref);
-        p.resolve();
+        offset += length;
       }
+      group.resolve();
       if (size >= segmentBytes) {
         try {
           await rotate();
@@ -561,28 +604,31 @@ function createWriter(init: WriterInit): FileJournal {
   }
 
   function kick(): void {
-    flushing ??= flushLoop().finally(() => {
+    // An idle journal starts its write at the end of this turn of the event loop rather than at
+    // once: the records appended in the same turn (the marks of the group just made durable, the
+    // requests read in one batch) then share one write and fdatasync, where the first of them would
+    // otherwise go out alone and the rest wait for its fdatasync.
+    flushing ??= nextTurn().then(flushLoop).finally(() => {
       flushing = undefined;
-      if (queue.length > 0) kick();
+      if (queue) kick();
     });
   }
 
   function enqueue(encode: () => string, event: LedgerEvent | undefined, mark: MarkRecord | undefined): Promise<void> {
     if (failure) return Promise.reject(new JournalUnavailableError(`journal failed: ${failure.message}`));
     if (closed) return Promise.reject(new JournalUnavailableError('journal closed'));
-    const seq = nextSeq++;
-    let line: Buffer;
+    let text: string;
     try {
-      line = encodeRecordBytes(seq, encode());
+      text = encode();
     } catch (err) {
-      nextSeq--;
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    const seq = nextSeq++;
     appends++;
-    return new Promise<void>((resolve, reject) => {
-      queue.push({ seq, event, ...(mark ? { mark } : {}), line, resolve, reject });
-      kick();
-    });
+    queue ??= new Group(seq);
+    const durable = queue.add(text, event, mark);
+    kick();
+    return durable;
   }
 
   const marks = createMarkReader(dir, indexes.marks);

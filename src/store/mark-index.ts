@@ -53,8 +53,14 @@ export class MarkList {
       this.#u32 = u;
     }
     const i = this.#count++;
-    this.#f64.set([ref.sequence, ref.atMs, ref.value, ref.segment], i * 4);
-    this.#u32.set([ref.offset, ref.length], i * 2);
+    const f = this.#f64;
+    const u = this.#u32;
+    f[i * 4] = ref.sequence;
+    f[i * 4 + 1] = ref.atMs;
+    f[i * 4 + 2] = ref.value;
+    f[i * 4 + 3] = ref.segment;
+    u[i * 2] = ref.offset;
+    u[i * 2 + 1] = ref.length;
   }
 
   at(i: number): MarkRef {
@@ -78,17 +84,21 @@ export class MarkList {
     return selectMarks(series, fromMs, toMs, limit);
   }
 
+  /** Entries [from, to) packed for a snapshot (MARK_ENTRY_BYTES each, little-endian). */
   encode(from: number, to: number): Buffer {
     const end = Math.min(to, this.#count);
     const buf = Buffer.alloc(Math.max(0, end - from) * MARK_ENTRY_BYTES);
+    // A DataView's setters are several times faster than Buffer's write*LE (a snapshot packs every mark).
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const f = this.#f64;
+    const u = this.#u32;
     for (let i = from, o = 0; i < end; i++, o += MARK_ENTRY_BYTES) {
-      const r = this.at(i);
-      buf.writeDoubleLE(r.sequence, o);
-      buf.writeDoubleLE(r.atMs, o + 8);
-      buf.writeDoubleLE(r.value, o + 16);
-      buf.writeDoubleLE(r.segment, o + 24);
-      buf.writeUInt32LE(r.offset, o + 32);
-      buf.writeUInt32LE(r.length, o + 36);
+      view.setFloat64(o, f[i * 4] ?? 0, true); // sequence
+      view.setFloat64(o + 8, f[i * 4 + 1] ?? 0, true); // atMs
+      view.setFloat64(o + 16, f[i * 4 + 2] ?? 0, true); // value
+      view.setFloat64(o + 24, f[i * 4 + 3] ?? 0, true); // segment
+      view.setUint32(o + 32, u[i * 2] ?? 0, true); // offset
+      view.setUint32(o + 36, u[i * 2 + 1] ?? 0, true); // length
     }
     return buf;
   }

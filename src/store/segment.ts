@@ -43,24 +43,44 @@ export function encodeRecord(seq: number, eventJson: string): string {
   return `${crcHex(json)} ${json}\n`;
 }
 
+/** `"xxxxxxxx "` + `{"seq":` + `,"event":` + `}` + newline: the bytes of a line besides the number and the event. */
+const LINE_FIXED = 9 + 7 + 9 + 1 + 1;
+const JSON_START = 9;
+const HEX_DIGITS = '0123456789abcdef';
+
+const decimalDigits = (n: number): number => {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  return digits;
+};
+
+/** The length in bytes of encodeRecord(seq, eventJson), newline included. */
+export const recordLength = (seq: number, eventJson: string): number => LINE_FIXED + decimalDigits(seq) + Buffer.byteLength(eventJson, 'utf8');
+
 /**
- * The bytes of encodeRecord(seq, eventJson), made with one UTF-8 encoding of the event: the line's
- * buffer is sized first, the JSON written into it, and the CRC computed over those very bytes and
- * written in front. (Encoding the string for the CRC and again for the write was a visible share of
- * every append.)
+ * Writes the bytes of encodeRecord(seq, eventJson) into `buf` at `at` (which must have
+ * recordLength(seq, eventJson) bytes free there) and returns how many it wrote. The event is encoded
+ * to UTF-8 once, straight into place, and the CRC computed over those very bytes and written in
+ * front: the writer lays a whole group of records into one buffer this way, with no buffer per
+ * record and no copy to join them.
  */
+export function writeRecord(buf: Buffer, at: number, seq: number, eventJson: string): number {
+  const jsonStart = at + JSON_START;
+  let end = jsonStart + buf.write(`{"seq":${seq},"event":`, jsonStart, 'latin1'); // ASCII
+  end += buf.write(eventJson, end, 'utf8');
+  buf[end++] = 0x7d; // }
+  buf[end] = NEWLINE;
+  // The CRC as 8 lowercase hex digits (crcHex), written as bytes.
+  let crc = crc32(buf.subarray(jsonStart, end));
+  for (let i = 7; i >= 0; i--, crc >>>= 4) buf[at + i] = HEX_DIGITS.charCodeAt(crc & 0xf);
+  buf[at + 8] = 0x20;
+  return end + 1 - at;
+}
+
+/** The bytes of encodeRecord(seq, eventJson) in a buffer of their own. */
 export function encodeRecordBytes(seq: number, eventJson: string): Buffer {
-  const head = `{"seq":${seq},"event":`; // ASCII
-  const jsonStart = 9; // "xxxxxxxx "
-  const jsonLength = head.length + Buffer.byteLength(eventJson, 'utf8') + 1;
-  const line = Buffer.allocUnsafe(jsonStart + jsonLength + 1);
-  line.write(head, jsonStart, 'latin1');
-  line.write(eventJson, jsonStart + head.length, 'utf8');
-  const jsonEnd = jsonStart + jsonLength;
-  line[jsonEnd - 1] = 0x7d; // }
-  line[jsonEnd] = NEWLINE;
-  line.write(crc32(line.subarray(jsonStart, jsonEnd)).toString(16).padStart(8, '0'), 0, 'latin1');
-  line[8] = 0x20;
+  const line = Buffer.allocUnsafe(recordLength(seq, eventJson));
+  writeRecord(line, 0, seq, eventJson);
   return line;
 }
 

@@ -52,6 +52,13 @@ export interface TradeReader {
 
 export function createTradeReader(dir: string, tokens: TokenRegistry, cacheSize: number): TradeReader {
   const cache = new Map<string, Trade>();
+  /**
+   * The cache's keys, least recently used first. One iterator kept for good: every entry behind it
+   * has been deleted (evicted, or moved to the end), so the next key it yields is the oldest. A fresh
+   * iterator for each eviction would step over all those deleted entries again, thousands of them,
+   * on every trade booked.
+   */
+  let byAge = cache.keys();
   let diskReads = 0;
 
   function remember(ref: TradeRef, trade: Trade): void {
@@ -60,7 +67,13 @@ export function createTradeReader(dir: string, tokens: TokenRegistry, cacheSize:
     cache.delete(key); // re-inserted as the most recent
     cache.set(key, trade);
     if (cache.size > cacheSize) {
-      const oldest = cache.keys().next();
+      let oldest = byAge.next();
+      if (oldest.done) {
+        // Not while the cache holds entries (they are all ahead of it); an iterator that reached
+        // its end stays done, so one would be started again.
+        byAge = cache.keys();
+        oldest = byAge.next();
+      }
       if (!oldest.done) cache.delete(oldest.value);
     }
   }

@@ -34,6 +34,35 @@ describe('trade index', () => {
     );
   });
 
+  it('takes exactly the strings of the UUID pattern: 32 hex digits in either case, each of the four hyphens optional', () => {
+    const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+    const char = fc.constantFrom(...'0123456789abcdefABCDEF-g -Z'.split(''), '\u00e9', '\u0663', '\u0130');
+    // UUIDs with characters dropped, inserted or replaced, so that many are near misses.
+    const mutated = fc.tuple(fc.uuid(), fc.array(fc.tuple(fc.nat(37), fc.constantFrom('drop', 'insert', 'replace'), char), { maxLength: 3 })).map(([u, edits]) => {
+      let s = u;
+      for (const [at, op, c] of edits) {
+        const i = at % (s.length + 1);
+        s = op === 'drop' ? s.slice(0, i) + s.slice(i + 1) : op === 'insert' ? s.slice(0, i) + c + s.slice(i) : s.slice(0, i) + c + s.slice(i + 1);
+      }
+      return s;
+    });
+    const any = fc.string({ unit: char, minLength: 28, maxLength: 40 });
+    fc.assert(
+      fc.property(fc.oneof(mutated, any, fc.uuid().map((u) => u.replaceAll('-', ''))), (s) => {
+        const list = new TradeList();
+        if (UUID.test(s)) {
+          list.add(s, refOf(0, 1));
+          expect(list.find(s)).toBe(0);
+          expect(list.find(s.replaceAll('-', '').toLowerCase())).toBe(0);
+        } else {
+          expect(() => list.add(s, refOf(0, 1))).toThrow(/not a UUID/);
+          expect(list.find(s)).toBe(-1);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('round-trips through its snapshot encoding, and refuses a damaged one', () => {
     const list = new TradeList();
     const ids = Array.from({ length: 1_000 }, () => crypto.randomUUID());

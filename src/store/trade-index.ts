@@ -29,15 +29,45 @@ export interface TradeRef {
 /** Bytes of one entry in a snapshot: sequence f64, segment f64, offset u32, length u32, id 4 x u32. */
 export const ENTRY_BYTES = 40;
 const INITIAL = 16;
-const UUID_HEX = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-type Words = [number, number, number, number];
+/** The 128 bits of the UUID being added or looked up, filled by uuidWords. */
+const words = new Uint32Array(4);
 
-/** The 128 bits of a UUID as four unsigned 32-bit words; undefined for anything else. */
-function uuidWords(id: string): Words | undefined {
-  if (!UUID_HEX.test(id)) return undefined;
-  const hex = id.replaceAll('-', '');
-  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16), parseInt(hex.slice(16, 24), 16), parseInt(hex.slice(24, 32), 16)];
+/** The value of a hexadecimal digit (either case), or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1; // a-f, A-F
+}
+
+/**
+ * Reads a UUID's 128 bits into `words` (four unsigned 32-bit words, most significant first);
+ * false for anything else. Accepted: 32 hexadecimal digits in either case, with a hyphen allowed
+ * (not required) after the 8th, 12th, 16th and 20th, which is the pattern
+ * /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i read in one pass (this runs
+ * for every trade booked and every duplicate check).
+ */
+function uuidWords(id: string): boolean {
+  if (id.length < 32 || id.length > 36) return false;
+  let digits = 0;
+  let word = 0;
+  let hyphenAfter = -1;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c === 45 && hyphenAfter !== digits && (digits === 8 || digits === 12 || digits === 16 || digits === 20)) {
+      hyphenAfter = digits;
+      continue;
+    }
+    const v = hexValue(c);
+    if (v < 0 || digits === 32) return false;
+    word = (word << 4) | v;
+    digits++;
+    if ((digits & 7) === 0) {
+      words[(digits >> 3) - 1] = word >>> 0;
+      word = 0;
+    }
+  }
+  return digits === 32;
 }
 
 function hashWords(a: number, b: number, c: number, d: number): number {
@@ -70,12 +100,11 @@ export class TradeList {
 
   /** Appends a trade. A request id already in the list keeps pointing at its first trade. */
   add(requestId: string, ref: TradeRef): void {
-    const w = uuidWords(requestId);
-    if (!w) throw new Error(`request_id ${JSON.stringify(requestId.slice(0, 64))} is not a UUID`);
-    this.#append(w, ref);
+    if (!uuidWords(requestId)) throw new Error(`request_id ${JSON.stringify(requestId.slice(0, 64))} is not a UUID`);
+    this.#append(words, ref);
   }
 
-  #append(w: Readonly<Words>, ref: TradeRef): void {
+  #append(w: ArrayLike<number>, ref: TradeRef): void {
     if (this.#count === this.#sequence.length) this.#grow();
     const i = this.#count++;
     this.#sequence[i] = ref.sequence;
@@ -88,7 +117,10 @@ export class TradeList {
 
   #insertSlot(i: number): void {
     const ids = this.#ids;
-    const [a, b, c, d] = [ids[i * 4] ?? 0, ids[i * 4 + 1] ?? 0, ids[i * 4 + 2] ?? 0, ids[i * 4 + 3] ?? 0];
+    const a = ids[i * 4] ?? 0;
+    const b = ids[i * 4 + 1] ?? 0;
+    const c = ids[i * 4 + 2] ?? 0;
+    const d = ids[i * 4 + 3] ?? 0;
     const mask = this.#slots.length - 1;
     for (let s = hashWords(a, b, c, d) & mask; ; s = (s + 1) & mask) {
       const at = this.#slots[s] ?? 0;
@@ -123,9 +155,11 @@ export class TradeList {
 
   /** Position of the request id's trade, or -1. A string that is not a UUID is never found. */
   find(requestId: string): number {
-    const w = uuidWords(requestId);
-    if (!w) return -1;
-    const [a, b, c, d] = w;
+    if (!uuidWords(requestId)) return -1;
+    const a = words[0] ?? 0;
+    const b = words[1] ?? 0;
+    const c = words[2] ?? 0;
+    const d = words[3] ?? 0;
     const mask = this.#slots.length - 1;
     for (let s = hashWords(a, b, c, d) & mask; ; s = (s + 1) & mask) {
       const at = this.#slots[s] ?? 0;
@@ -160,12 +194,15 @@ export class TradeList {
   encode(from: number, to: number): Buffer {
     const end = Math.min(to, this.#count);
     const buf = Buffer.alloc(Math.max(0, end - from) * ENTRY_BYTES);
+    // A DataView's setters are several times faster than Buffer's write*LE (a snapshot packs every trade).
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const ids = this.#ids;
     for (let i = from, o = 0; i < end; i++, o += ENTRY_BYTES) {
-      buf.writeDoubleLE(this.#sequence[i] ?? 0, o);
-      buf.writeDoubleLE(this.#segment[i] ?? 0, o + 8);
-      buf.writeUInt32LE(this.#offset[i] ?? 0, o + 16);
-      buf.writeUInt32LE(this.#length[i] ?? 0, o + 20);
-      for (let k = 0; k < 4; k++) buf.writeUInt32LE(this.#ids[i * 4 + k] ?? 0, o + 24 + k * 4);
+      view.setFloat64(o, this.#sequence[i] ?? 0, true);
+      view.setFloat64(o + 8, this.#segment[i] ?? 0, true);
+      view.setUint32(o + 16, this.#offset[i] ?? 0, true);
+      view.setUint32(o + 20, this.#length[i] ?? 0, true);
+      for (let k = 0; k < 4; k++) view.setUint32(o + 24 + k * 4, ids[i * 4 + k] ?? 0, true);
     }
     return buf;
   }
