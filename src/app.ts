@@ -28,8 +28,8 @@ import { Metadata } from '@grpc/grpc-js';
 import { startHttpServer, type HttpAccess, type HttpCredentials, type HttpServer } from './http/index.js';
 import { summarizeMetrics } from './observability/health.js';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { devNull, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExecutorClient, type TradeRequestInput } from './client/index.js';
 import { openFileJournal, type FileJournal, type JournalIo } from './store/file-journal.js';
@@ -239,10 +239,9 @@ async function startScratchStack(config: Config, serverOptions: ScratchServerOpt
 async function warmUp(config: Config, serverOptions: ScratchServerOptions, trades: number, logger: pino.Logger): Promise<void> {
   if (trades === 0) return;
   const t0 = performance.now();
-  // A logger like the service's, at its level, writing to the null device: the trade lines are
-  // formatted as they will be later, and none of them reaches the service's output.
-  const sink = openSync(devNull, 'w');
-  const quiet = createLogger({ level: logger.level as LogLevel, destination: sink });
+  // A logger like the service's, at its level, into a stream that drops every line: the trade lines
+  // are formatted as they will be later, and none of them reaches the service's output.
+  const quiet = createLogger({ level: logger.level as LogLevel, destination: { write: () => undefined } });
   const stacks: ScratchStack[] = [];
   try {
     for (let i = 0; i < WARM_UP_COPIES; i++) stacks.push(await startScratchStack(config, serverOptions, quiet));
@@ -257,8 +256,6 @@ async function warmUp(config: Config, serverOptions: ScratchServerOptions, trade
     logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'warm start incomplete; serving anyway');
   } finally {
     await Promise.all(stacks.map((s) => s.close()));
-    quiet.flush();
-    closeSync(sink);
   }
 }
 
