@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ceil, ceilDiv, cmp, div, floor, floorDiv, formatScaled, fromDecimalString, fromNumber, mul, ratio, ratioToString, reduced, reducedShared, toDecimalString } from './ratio.js';
+import { ceil, ceilDiv, cmp, div, exactText, floor, floorDiv, formatScaled, fromDecimalString, fromNumber, mul, ratio, ratioToString, reduced, reducedShared, toDecimalString } from './ratio.js';
 
 /** Euclid in bigint all the way: the reference the reduction must equal. */
 function referenceGcd(a: bigint, b: bigint): bigint {
@@ -47,6 +47,24 @@ describe('ratio', () => {
         const r = reduced({ n: n * k, d: d * k });
         expect(r).toEqual(g > 1n ? { n: (n * k) / g, d: (d * k) / g } : { n: n * k, d: d * k });
         expect(ratioToString({ n: n * k, d: d * k })).toBe(`${r.n}/${r.d}`);
+        expect(exactText({ n: n * k, d: d * k })).toBe(`${r.n}/${r.d}`);
+      }),
+    );
+  });
+
+  it('exactText prints terms below 2^53 (reduced in doubles) exactly as the bigint reduction does', () => {
+    const below = 1n << 53n;
+    expect(exactText({ n: 0n, d: 1_000_000_000n })).toBe('0/1');
+    expect(exactText({ n: -6n, d: 4n })).toBe('-3/2');
+    expect(exactText({ n: below - 1n, d: 1n })).toBe(`${below - 1n}/1`);
+    expect(exactText({ n: -(below - 1n), d: below - 2n })).toBe(`-${below - 1n}/${below - 2n}`);
+    expect(exactText({ n: below, d: 2n })).toBe(`${below / 2n}/1`);
+    // A mark's value: nano-USD over 10^9, on both sides of 2^53.
+    const nano = fc.oneof(fc.bigInt({ min: -(1n << 54n), max: 1n << 54n }), fc.bigInt({ min: 0n, max: 10n ** 6n }).map((x) => x * 10n ** 9n));
+    fc.assert(
+      fc.property(nano, (n) => {
+        const r = reduced({ n, d: 1_000_000_000n });
+        expect(exactText({ n, d: 1_000_000_000n })).toBe(`${r.n}/${r.d}`);
       }),
     );
   });

@@ -23,21 +23,22 @@ function gcd(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;
   let y = b < 0n ? -b : b;
   while (y !== 0n) {
-    if (x < EXACT_AS_NUMBER && y < EXACT_AS_NUMBER) {
-      let p = Number(x);
-      let q = Number(y);
-      while (q !== 0) {
-        const rest = p % q;
-        p = q;
-        q = rest;
-      }
-      return BigInt(p);
-    }
+    if (x < EXACT_AS_NUMBER && y < EXACT_AS_NUMBER) return BigInt(gcdOfSafe(Number(x), Number(y)));
     const rest = x % y;
     x = y;
     y = rest;
   }
   return x;
+}
+
+/** Euclid's gcd of two non-negative integers below 2^53, in doubles (every remainder is exact). */
+function gcdOfSafe(p: number, q: number): number {
+  while (q !== 0) {
+    const rest = p % q;
+    p = q;
+    q = rest;
+  }
+  return p;
 }
 
 /**
@@ -202,11 +203,29 @@ function rememberRecent<T>(compute: (r: Ratio) => T, slots: number): (r: Ratio) 
   };
 }
 
-/** Exact text form, "n/d": what the journal records, so a replay reads back the very same value. */
-export const ratioToString: (r: Ratio) => string = rememberRecent((r) => {
+/**
+ * Exact text form, "n/d" in lowest terms: what the journal records, so a replay reads back the very
+ * same value. Terms below 2^53 are reduced and printed as doubles, where both are exact (an integer
+ * double prints as its digits, like the bigint): the same text without a bigint gcd and divisions.
+ */
+export function exactText(r: Ratio): string {
+  const { n, d } = r;
+  if (d < EXACT_AS_NUMBER && n < EXACT_AS_NUMBER && n > -EXACT_AS_NUMBER) {
+    const a = Number(n);
+    const b = Number(d);
+    const g = gcdOfSafe(a < 0 ? -a : a, b);
+    return `${a / g}/${b / g}`;
+  }
   const x = reduced(r);
   return `${x.n}/${x.d}`;
-}, 16);
+}
+
+/**
+ * exactText, remembering the texts of recent ratios: for ratios shared from trade to trade (a cache
+ * entry's prices). A ratio made fresh for one record is better printed with exactText directly, so it
+ * takes no slot from the shared ones.
+ */
+export const ratioToString: (r: Ratio) => string = rememberRecent(exactText, 16);
 
 /**
  * `reduced`, for ratios that repeat from trade to trade (a cache entry's prices): the same price

@@ -8,7 +8,7 @@
  *
  * A mark is not a ledger event: start-up, `pte replay` and the state hash pass over it.
  */
-import { ratioFromString, ratioToString, type Ratio } from '../domain/ratio.js';
+import { exactText, ratioFromString, ratioToString, type Ratio } from '../domain/ratio.js';
 import { isMint, type Mint } from '../domain/tokens.js';
 import type { MarkRecord } from '../executor/ports.js';
 import { CodecError } from './codec.js';
@@ -22,8 +22,9 @@ export const encodeMark = (m: MarkRecord): string =>
     atMs: m.atMs,
     sequence: m.sequence,
     holdings: m.holdings.map((h) => [h.mint, h.amount.toString()]),
+    // The prices are shared from mark to mark (remembered texts); the value is new with every mark.
     prices: m.prices.map((p) => [p.mint, ratioToString(p.usd)]),
-    valueUsd: ratioToString(m.valueUsd),
+    valueUsd: exactText(m.valueUsd),
   });
 
 /** Whether a record's parsed event JSON is a mark (and so not a ledger event). */
