@@ -21,13 +21,13 @@ import type {
   PortfolioSummaryMessage,
   ResetPortfolioRequestMessage,
   StreamTradesRequestMessage,
-  TradeMessage,
+  TradeMessageInput,
   TradeRequestMessage,
   TradeResultMessageInput,
 } from '../contract/index.js';
 import type { RpcMetricsSink } from '../observability/metrics.js';
 import { callSignal } from './call-signal.js';
-import { portfolioToWire, tradePageToWire, tradeRequestFromWire, tradeResultForEncoding, tradeToWire } from './mapping.js';
+import { portfolioToWire, tradeForEncoding, tradePageToWire, tradeRequestFromWire, tradeResultForEncoding } from './mapping.js';
 import { reportQueryFromWire, reportToWire } from './report-mapping.js';
 import { statusName, toGrpcStatus } from './status.js';
 import { ExecutorError } from '../domain/errors.js';
@@ -47,7 +47,7 @@ export interface HandlerContext {
    * The StreamTrades response encoder; when given, each trade is encoded once and the same bytes go
    * to every stream (the server's serializer passes Buffers through). None = grpc-js encodes per call.
    */
-  readonly encodeTrade?: ((message: TradeMessage) => Buffer) | undefined;
+  readonly encodeTrade?: ((message: TradeMessageInput) => Buffer) | undefined;
   /** Access control, limits and overload protection (guards/); none = every call admitted. */
   readonly guard?: CallGuard | undefined;
 }
@@ -263,11 +263,11 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
    * when the trade does). Fanning a trade out to many readers then costs a write each, not an encode.
    */
   const encodeTrade = ctx.encodeTrade;
-  const wire = new WeakMap<Trade, TradeMessage | Buffer>();
-  const wireOf = (t: Trade): TradeMessage | Buffer => {
+  const wire = new WeakMap<Trade, TradeMessageInput | Buffer>();
+  const wireOf = (t: Trade): TradeMessageInput | Buffer => {
     let m = wire.get(t);
     if (m === undefined) {
-      m = encodeTrade ? encodeTrade(tradeToWire(t)) : tradeToWire(t);
+      m = encodeTrade ? encodeTrade(tradeForEncoding(t)) : tradeForEncoding(t);
       wire.set(t, m);
     }
     return m;
@@ -282,8 +282,8 @@ export function createExecutorHandlers(ctx: HandlerContext): { implementation: U
    * call, not merely until it stops sending: an ended stream whose reader never reads keeps its
    * HTTP/2 buffers until the client reads or goes away.
    */
-  const StreamTrades: handleServerStreamingCall<StreamTradesRequestMessage, TradeMessage | Buffer> = (
-    call: ServerWritableStream<StreamTradesRequestMessage, TradeMessage | Buffer>,
+  const StreamTrades: handleServerStreamingCall<StreamTradesRequestMessage, TradeMessageInput | Buffer> = (
+    call: ServerWritableStream<StreamTradesRequestMessage, TradeMessageInput | Buffer>,
   ) => {
     const started = nowSeconds();
     /** No more trades for this call: unsubscribed, queue dropped. */

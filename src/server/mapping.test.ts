@@ -6,7 +6,17 @@ import { contractRoot, serviceDefinition } from '../contract/index.js';
 import type { JsonValue } from '../domain/request.js';
 import type { Trade } from '../domain/trade.js';
 import type { TradeResult } from '../executor/types.js';
-import { executedPriceRounding, timestampFromMs, tradeRequestFromWire, tradeResultForEncoding, tradeResultToWire, tradeToWire, type DecodedTradeRequest } from './mapping.js';
+import {
+  executedPriceRounding,
+  portfolioToWire,
+  timestampFromMs,
+  tradeForEncoding,
+  tradeRequestFromWire,
+  tradeResultForEncoding,
+  tradeResultToWire,
+  tradeToWire,
+  type DecodedTradeRequest,
+} from './mapping.js';
 import { SOL, USDC, sampleTrade } from '../../test/fakes/fake-executor.js';
 
 const wireRequest = (over: Partial<DecodedTradeRequest> = {}): DecodedTradeRequest => ({
@@ -169,5 +179,129 @@ describe('tradeResultForEncoding', () => {
     const proto = JSON.parse('{"__proto__": {"x": 1}, "strategy": "momentum", "none": null, "nested": {"__proto__": [1, "a"]}}') as Record<string, JsonValue>;
     const r = result(7n, 0n, 1, { metadata: proto });
     expect(encodeDirectly(r).equals(expected(r))).toBe(true);
+  });
+  it('encodes a streamed Trade to the very bytes of tradeToWire, directly or through proto-loader', () => {
+    const encodeTrade = serviceDefinition('paper_trader.v1.PaperTradeExecutor').StreamTrades.responseSerialize;
+    const tradeType = contractRoot().lookupType('paper_trader.v1.Trade');
+    const landing = { pricing: 'LANDING' as const, slots: 3, delayMs: 1_200, sentAtMs: 1_700_000_000_001, pricedAtMs: 1_700_000_001_201 };
+    for (const over of [{}, { action: 'SWAP', route: [] }, { status: 'FAILED_MEV', failureReason: 'sandwiched' }, { landing, metadata: { a: null, b: [1, 'x'] } }] as Partial<Trade>[]) {
+      const t = sampleTrade(over);
+      const bytes = encodeTrade(tradeToWire(t));
+      expect(encodeTrade(tradeForEncoding(t)).equals(bytes)).toBe(true);
+      expect(Buffer.from(tradeType.encode(tradeForEncoding(t)).finish()).equals(bytes)).toBe(true);
+    }
+  });
+
+  it('is, in the decoded shape, what a gRPC client decodes from the reply', () => {
+    const decode = serviceDefinition('paper_trader.v1.PaperTradeExecutor').ExecuteTrade.responseDeserialize;
+    const landing = { pricing: 'IMMEDIATE' as const, slots: 0, delayMs: 0, sentAtMs: 1_700_000_000_001, pricedAtMs: 1_700_000_000_001 };
+    for (const r of [result(42n, 10_000n, 1_700_000_000_123), result((1n << 64n) - 1n, 0n, 0, { landing, status: 'FAILED_SLIPPAGE', failureReason: 'x' })]) {
+      expect(decode(encodeDirectly(r))).toEqual(tradeResultToWire(r));
+    }
+  });
+});
+
+describe('the decoded shape (tradeResultToWire, portfolioToWire)', () => {
+  // The HTTP API's JSON and `pte export`'s JSON lines are this shape as text: field order, null for
+  // an unset message and "" for an unset string are part of what they write.
+  it('writes every field, in the contract order, as the HTTP API and pte export show it', () => {
+    const r: TradeResult = {
+      requestId: 'req',
+      trade: sampleTrade({
+        landing: { pricing: 'LANDING', slots: 3, delayMs: 1_200, sentAtMs: 1_700_000_000_001, pricedAtMs: 1_700_000_001_201 },
+        metadata: { strategy: 'momentum', none: null, tags: [1, 'a'] },
+      }),
+      portfolio: {
+        portfolioId: 'default',
+        balances: [{ token: SOL, amount: 1_500_000_000n as never, usdValue: '225', avgCostUsd: '150' }],
+        totalValueUsd: '225',
+        realizedPnlUsd: '0',
+        unrealizedPnlUsd: '0',
+        tradeCount: 7,
+        feesPaidLamports: 1n << 60n,
+        updatedAtMs: 1_700_000_000_123,
+        priceSource: 'sim',
+        stateHash: 'ab',
+      },
+      metrics: { totalUs: 812.6, validationUs: 0, priceLookupUs: -1, slippageUs: Number.NaN, mevUs: 3.2, portfolioUpdateUs: 9, journalUs: 400.5, cacheHit: true, priceFetchAttempts: 1, priceSource: 'sim' },
+      warnings: ['w1'],
+    };
+    const token = (t: typeof SOL) => ({ symbol: t.symbol, mint: t.mint, decimals: t.decimals });
+    const timestamp = (seconds: string, nanos: number) => ({ seconds, nanos });
+    const balances = [{ token: token(SOL), amount: '1.5', usdValue: '225', avgCostUsd: '150' }];
+    const expected = {
+      requestId: 'req',
+      trade: {
+        tradeId: 'trade-1',
+        requestId: '6f1c1f1e-9a0b-4c4d-8e8f-0a1b2c3d4e5f',
+        portfolioId: 'default',
+        action: 'TRADE_ACTION_BUY',
+        status: 'TRADE_STATUS_FILLED',
+        base: token(SOL),
+        quote: token(USDC),
+        input: token(USDC),
+        output: token(SOL),
+        inputAmount: '225.000001',
+        outputAmount: '1.5',
+        expectedPrice: '149.666666666666666666',
+        executedPrice: '150.333333333333333334',
+        slippageBps: 44.5,
+        mevImpactBps: 0,
+        priceImpactBps: 1.25,
+        networkFeeLamports: '2054280',
+        executedAt: timestamp('1700000000', 123_000_000),
+        priceSource: 'sim',
+        mev: { simulated: false, attackProbability: 0, attacked: false, lossUsd: '0', riskLevel: 'none' },
+        slippageModel: 'fixed',
+        seed: '18446744073709551615',
+        fees: { baseFeeLamports: '5000', priorityFeeLamports: '10000', rentLamports: '2039280', signatures: 1 },
+        slippageExplanation: 'fixed 44.5 bps',
+        route: [{ label: 'Orca', inputMint: USDC.mint, outputMint: SOL.mint, inAmount: '225000001', outAmount: '1500000000', percent: 100 }],
+        failureReason: '',
+        sequence: '7',
+        landing: { pricing: 'EXECUTION_PRICING_LANDING', slots: 3, delayMs: '1200', sentAt: timestamp('1700000000', 1_000_000), pricedAt: timestamp('1700000001', 201_000_000) },
+        metadata: {
+          fields: {
+            strategy: { stringValue: 'momentum' },
+            none: { nullValue: 'NULL_VALUE' },
+            tags: { listValue: { values: [{ numberValue: 1 }, { stringValue: 'a' }] } },
+          },
+        },
+      },
+      portfolioState: {
+        portfolioId: 'default',
+        balances,
+        totalValueUsd: '225',
+        realizedPnlUsd: '0',
+        unrealizedPnlUsd: '0',
+        tradeCount: '7',
+        feesPaidLamports: '1152921504606846976',
+        updatedAt: timestamp('1700000000', 123_000_000),
+        priceSource: 'sim',
+        stateHash: 'ab',
+      },
+      executionMetrics: {
+        totalUs: '813',
+        validationUs: '0',
+        priceLookupUs: '0',
+        slippageUs: '0',
+        mevUs: '3',
+        portfolioUpdateUs: '9',
+        journalUs: '401',
+        cacheHit: true,
+        priceFetchAttempts: 1,
+        priceSource: 'sim',
+        landingWaitUs: '0',
+      },
+      warnings: ['w1'],
+    };
+    // As text: toEqual would not see the order of the keys.
+    expect(JSON.stringify(tradeResultToWire(r))).toBe(JSON.stringify(expected));
+    expect(JSON.stringify(tradeToWire(r.trade))).toBe(JSON.stringify(expected.trade));
+    // A portfolio not created yet: no update time, no state hash.
+    const { stateHash: _hash, ...unhashed } = r.portfolio;
+    expect(JSON.stringify(portfolioToWire({ ...unhashed, updatedAtMs: 0 }))).toBe(
+      JSON.stringify({ ...expected.portfolioState, updatedAt: null, priceSource: 'sim', stateHash: '' }),
+    );
   });
 });

@@ -2,7 +2,8 @@
  * Wire <-> domain, in one place. Inbound, the decoded TradeRequest becomes a RawTradeRequest with no
  * judgement passed: validation (domain/validation.ts) decides what is acceptable, so an unknown enum
  * number is handed on as a number to be rejected there. Outbound, exact domain values become the
- * contract's decimal strings, each rounding named and against the trader.
+ * contract's decimal strings, each rounding named and against the trader; each message's fields are
+ * listed once and built in either of two leaf forms (decoded or wire types, see LeafForms).
  */
 import { formatAmount } from '../domain/amount.js';
 import { invalidArgument } from '../domain/errors.js';
@@ -16,7 +17,6 @@ import type {
   ExecutionMetricsMessage,
   ExecutionPricingMessage,
   ExecutionPricingMessageInput,
-  LandingMessage,
   ListTradesResponseMessage,
   MevProtectionMessage,
   NullValueMessageInput,
@@ -29,9 +29,11 @@ import type {
   TradeActionMessage,
   TradeActionMessageInput,
   TradeMessage,
+  TradeMessageInput,
   TradeRequestMessage,
   TradeResultMessage,
   TradeResultMessageInput,
+  TradeStatusMessage,
   TradeStatusMessageInput,
   ValueMessageInput,
 } from '../contract/index.js';
@@ -165,132 +167,62 @@ export function executedPriceRounding(trade: Pick<Trade, 'action' | 'input' | 'q
 
 const price = (r: Ratio, rounding: Rounding): string => toDecimalString(r, PRICE_PLACES, rounding);
 
-export function tradeToWire(t: Trade): TradeMessage {
-  return {
-    tradeId: t.tradeId,
-    requestId: t.requestId,
-    portfolioId: t.portfolioId,
-    action: `TRADE_ACTION_${t.action}`,
-    status: `TRADE_STATUS_${t.status}`,
-    base: tokenRefToWire(t.base),
-    quote: tokenRefToWire(t.quote),
-    input: tokenRefToWire(t.input),
-    output: tokenRefToWire(t.output),
-    inputAmount: formatAmount(t.inputAmount, t.input.decimals),
-    outputAmount: formatAmount(t.outputAmount, t.output.decimals),
-    expectedPrice: price(t.expectedPrice, 'floor'),
-    executedPrice: price(t.executedPrice, executedPriceRounding(t)),
-    slippageBps: t.slippageBps,
-    mevImpactBps: t.mevImpactBps,
-    priceImpactBps: t.priceImpactBps,
-    networkFeeLamports: t.fees.total.toString(),
-    executedAt: timestampFromMs(t.executedAtMs),
-    priceSource: t.priceSource,
-    mev: {
-      simulated: t.mev.simulated,
-      attackProbability: t.mev.attackProbability,
-      attacked: t.mev.attacked,
-      lossUsd: t.mev.lossUsd,
-      riskLevel: t.mev.riskLevel,
-    },
-    slippageModel: t.slippageModel,
-    seed: t.seed.toString(),
-    fees: {
-      baseFeeLamports: t.fees.baseFee.toString(),
-      priorityFeeLamports: t.fees.priorityFee.toString(),
-      rentLamports: t.fees.rent.toString(),
-      signatures: t.fees.signatures,
-    },
-    slippageExplanation: t.slippageExplanation,
-    route: t.route.map((h) => ({
-      label: h.label,
-      inputMint: h.inputMint,
-      outputMint: h.outputMint,
-      inAmount: h.inAmount.toString(),
-      outAmount: h.outAmount.toString(),
-      percent: h.percent,
-    })),
-    failureReason: t.failureReason ?? '',
-    sequence: String(t.sequence),
-    landing: landingToWire(t),
-    metadata: t.metadata === undefined ? null : toStruct(t.metadata),
-  };
+/**
+ * The two shapes an outbound message takes, differing only in their leaves. Decoded: the shape
+ * proto-loader decodes into (enum names, uint64 and Timestamp seconds as decimal strings), which the
+ * HTTP API's JSON, `pte export` and proto-loader's serializer read. Wire types: what protobufjs's
+ * encode writes without a fromObject copy first (enum numbers, uint64 as numbers or Longs), the
+ * ExecuteTrade reply's and StreamTrades' form; proto-loader's serializer takes it too. Each message
+ * below lists its fields once and takes its leaves from one of these.
+ */
+interface LeafForms {
+  readonly u64: unknown;
+  readonly timestamp: unknown;
+  readonly struct: unknown;
+  readonly action: unknown;
+  readonly status: unknown;
+  readonly pricing: unknown;
 }
 
-/** A landing-time trade's timing; null on a trade priced immediately. */
-function landingToWire(t: Trade): LandingMessage | null {
-  const l = t.landing;
-  if (l === undefined) return null;
-  return {
-    pricing: `EXECUTION_PRICING_${l.pricing}`,
-    slots: l.slots,
-    delayMs: String(l.delayMs),
-    sentAt: timestampFromMs(l.sentAtMs),
-    pricedAt: timestampFromMs(l.pricedAtMs),
-  };
+interface Leaves<F extends LeafForms> {
+  /** A uint64 held as a bigint (lamports, seed). */
+  readonly u64: (v: bigint) => F['u64'];
+  /** A uint64 held as a number (a count, a sequence, milliseconds): always a whole, non-negative one. */
+  readonly count: (n: number) => F['u64'];
+  /** A timing in fractional microseconds: uint64 on the wire takes the nearest whole one. */
+  readonly micros: (us: number) => F['u64'];
+  readonly timestamp: (ms: number) => F['timestamp'];
+  readonly struct: (obj: Readonly<Record<string, JsonValue>>) => F['struct'];
+  readonly action: (a: TradeAction) => F['action'];
+  readonly status: (s: TradeStatus) => F['status'];
+  readonly pricing: (p: ExecutionPricing) => F['pricing'];
 }
 
-export function portfolioToWire(p: PortfolioSummary): PortfolioSummaryMessage {
-  return {
-    portfolioId: p.portfolioId,
-    balances: p.balances.map((b) => ({
-      token: tokenRefToWire(b.token),
-      amount: formatAmount(b.amount, b.token.decimals),
-      usdValue: b.usdValue,
-      avgCostUsd: b.avgCostUsd,
-    })),
-    totalValueUsd: p.totalValueUsd,
-    realizedPnlUsd: p.realizedPnlUsd,
-    unrealizedPnlUsd: p.unrealizedPnlUsd,
-    tradeCount: String(p.tradeCount),
-    feesPaidLamports: p.feesPaidLamports.toString(),
-    // 0: a portfolio not created yet (GetPortfolio of an unknown id answers its starting state).
-    updatedAt: p.updatedAtMs > 0 ? timestampFromMs(p.updatedAtMs) : null,
-    priceSource: p.priceSource,
-    stateHash: p.stateHash ?? '',
-  };
-}
+/** Timings are measured as fractional microseconds; negative or not finite ones are 0. */
+const wholeMicros = (us: number): number => (Number.isFinite(us) && us > 0 ? Math.round(us) : 0);
 
-/** Timings are measured as fractional microseconds; uint64 on the wire takes the nearest whole one. */
-const micros = (us: number): string => (Number.isFinite(us) && us > 0 ? String(Math.round(us)) : '0');
-
-export function metricsToWire(m: ExecutionMetrics): ExecutionMetricsMessage {
-  return {
-    totalUs: micros(m.totalUs),
-    validationUs: micros(m.validationUs),
-    priceLookupUs: micros(m.priceLookupUs),
-    slippageUs: micros(m.slippageUs),
-    mevUs: micros(m.mevUs),
-    portfolioUpdateUs: micros(m.portfolioUpdateUs),
-    journalUs: micros(m.journalUs),
-    cacheHit: m.cacheHit,
-    priceFetchAttempts: m.priceFetchAttempts,
-    priceSource: m.priceSource,
-    landingWaitUs: micros(m.landingWaitUs ?? 0),
-  };
-}
-
-export function tradeResultToWire(r: TradeResult): TradeResultMessage {
-  return {
-    requestId: r.requestId,
-    trade: tradeToWire(r.trade),
-    portfolioState: portfolioToWire(r.portfolio),
-    executionMetrics: metricsToWire(r.metrics),
-    warnings: [...r.warnings],
-  };
-}
-
-export function tradePageToWire(p: TradePage): ListTradesResponseMessage {
-  return { trades: p.trades.map(tradeToWire), nextPageToken: p.nextPageToken };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The ExecuteTrade reply in wire types
+const DECODED: Leaves<{
+  u64: string;
+  timestamp: TimestampMessage;
+  struct: StructMessage;
+  action: TradeActionMessage;
+  status: TradeStatusMessage;
+  pricing: ExecutionPricingMessage;
+}> = {
+  u64: (v) => v.toString(),
+  count: String,
+  micros: (us) => String(wholeMicros(us)),
+  timestamp: timestampFromMs,
+  struct: toStruct,
+  action: (a) => `TRADE_ACTION_${a}`,
+  status: (s) => `TRADE_STATUS_${s}`,
+  pricing: (p) => `EXECUTION_PRICING_${p}`,
+};
 
 /**
- * Enum numbers of the contract (proto/: names and numbers are binding), for the reply protobufjs
+ * Enum numbers of the contract (proto/: names and numbers are binding), for messages protobufjs
  * encodes without proto-loader's fromObject, which is what turns names into numbers.
- * mapping.test.ts checks every value against the name tradeResultToWire gives.
+ * mapping.test.ts checks every value against the name the decoded shape gives.
  */
 const ACTION_NUMBER: Readonly<Record<TradeAction, Extract<TradeActionMessageInput, number>>> = { BUY: 1, SELL: 2, SWAP: 3 };
 const STATUS_NUMBER: Readonly<Record<TradeStatus, Extract<TradeStatusMessageInput, number>>> = { FILLED: 1, FAILED_SLIPPAGE: 2, FAILED_MEV: 3 };
@@ -313,9 +245,6 @@ function timestampForEncoding(ms: number): TimestampMessageInput {
   const seconds = Math.floor(whole / 1000);
   return { seconds, nanos: (whole - seconds * 1000) * 1_000_000 };
 }
-
-/** Timings are measured as fractional microseconds; uint64 on the wire takes the nearest whole one. */
-const wholeMicros = (us: number): number => (Number.isFinite(us) && us > 0 ? Math.round(us) : 0);
 
 /**
  * toStruct in wire types: NULL_VALUE as its number. Built as toStruct builds it (keys whose value is
@@ -346,97 +275,158 @@ function valueForEncoding(v: JsonValue): ValueMessageInput {
   }
 }
 
-/**
- * tradeResultToWire in wire types, as the ExecuteTrade handler hands it to grpc-js, whose serializer
- * for this reply (grpc-server.ts) is protobufjs's encode itself: enums as numbers, uint64 and
- * Timestamp seconds as numbers (Longs beyond 2^53), built in one pass from the domain values.
- * Encodes to the very bytes proto-loader's serializer writes for tradeResultToWire (mapping.test.ts);
- * proto-loader's serializer takes it too.
- */
-export function tradeResultForEncoding(r: TradeResult): TradeResultMessageInput {
-  const t = r.trade;
-  const p = r.portfolio;
-  const m = r.metrics;
+const WIRE: Leaves<{
+  u64: number | Long;
+  timestamp: TimestampMessageInput;
+  struct: StructMessageInput;
+  action: Extract<TradeActionMessageInput, number>;
+  status: Extract<TradeStatusMessageInput, number>;
+  pricing: Extract<ExecutionPricingMessageInput, number>;
+}> = {
+  u64,
+  // Whole, non-negative and below 2^53 (counts, sequences, milliseconds): a double holds it exactly.
+  count: (n) => n,
+  micros: wholeMicros,
+  timestamp: timestampForEncoding,
+  struct: structForEncoding,
+  action: (a) => ACTION_NUMBER[a],
+  status: (s) => STATUS_NUMBER[s],
+  pricing: (p) => PRICING_NUMBER[p],
+};
+
+// Every outbound message's fields, once.
+
+function tradeIn<F extends LeafForms>(t: Trade, c: Leaves<F>) {
+  return {
+    tradeId: t.tradeId,
+    requestId: t.requestId,
+    portfolioId: t.portfolioId,
+    action: c.action(t.action),
+    status: c.status(t.status),
+    base: tokenRefToWire(t.base),
+    quote: tokenRefToWire(t.quote),
+    input: tokenRefToWire(t.input),
+    output: tokenRefToWire(t.output),
+    inputAmount: formatAmount(t.inputAmount, t.input.decimals),
+    outputAmount: formatAmount(t.outputAmount, t.output.decimals),
+    expectedPrice: price(t.expectedPrice, 'floor'),
+    executedPrice: price(t.executedPrice, executedPriceRounding(t)),
+    slippageBps: t.slippageBps,
+    mevImpactBps: t.mevImpactBps,
+    priceImpactBps: t.priceImpactBps,
+    networkFeeLamports: c.u64(t.fees.total),
+    executedAt: c.timestamp(t.executedAtMs),
+    priceSource: t.priceSource,
+    mev: {
+      simulated: t.mev.simulated,
+      attackProbability: t.mev.attackProbability,
+      attacked: t.mev.attacked,
+      lossUsd: t.mev.lossUsd,
+      riskLevel: t.mev.riskLevel,
+    },
+    slippageModel: t.slippageModel,
+    seed: c.u64(t.seed),
+    fees: {
+      baseFeeLamports: c.u64(t.fees.baseFee),
+      priorityFeeLamports: c.u64(t.fees.priorityFee),
+      rentLamports: c.u64(t.fees.rent),
+      signatures: t.fees.signatures,
+    },
+    slippageExplanation: t.slippageExplanation,
+    route: t.route.map((h) => ({
+      label: h.label,
+      inputMint: h.inputMint,
+      outputMint: h.outputMint,
+      inAmount: h.inAmount.toString(),
+      outAmount: h.outAmount.toString(),
+      percent: h.percent,
+    })),
+    failureReason: t.failureReason ?? '',
+    sequence: c.count(t.sequence),
+    landing: landingIn(t, c),
+    metadata: t.metadata === undefined ? null : c.struct(t.metadata),
+  };
+}
+
+/** A landing-time trade's timing; null on a trade priced immediately. */
+function landingIn<F extends LeafForms>(t: Trade, c: Leaves<F>) {
   const l = t.landing;
+  if (l === undefined) return null;
+  return {
+    pricing: c.pricing(l.pricing),
+    slots: l.slots,
+    delayMs: c.count(l.delayMs),
+    sentAt: c.timestamp(l.sentAtMs),
+    pricedAt: c.timestamp(l.pricedAtMs),
+  };
+}
+
+function portfolioIn<F extends LeafForms>(p: PortfolioSummary, c: Leaves<F>) {
+  return {
+    portfolioId: p.portfolioId,
+    balances: p.balances.map((b) => ({
+      token: tokenRefToWire(b.token),
+      amount: formatAmount(b.amount, b.token.decimals),
+      usdValue: b.usdValue,
+      avgCostUsd: b.avgCostUsd,
+    })),
+    totalValueUsd: p.totalValueUsd,
+    realizedPnlUsd: p.realizedPnlUsd,
+    unrealizedPnlUsd: p.unrealizedPnlUsd,
+    tradeCount: c.count(p.tradeCount),
+    feesPaidLamports: c.u64(p.feesPaidLamports),
+    // 0: a portfolio not created yet (GetPortfolio of an unknown id answers its starting state).
+    updatedAt: p.updatedAtMs > 0 ? c.timestamp(p.updatedAtMs) : null,
+    priceSource: p.priceSource,
+    stateHash: p.stateHash ?? '',
+  };
+}
+
+function metricsIn<F extends LeafForms>(m: ExecutionMetrics, c: Leaves<F>) {
+  return {
+    totalUs: c.micros(m.totalUs),
+    validationUs: c.micros(m.validationUs),
+    priceLookupUs: c.micros(m.priceLookupUs),
+    slippageUs: c.micros(m.slippageUs),
+    mevUs: c.micros(m.mevUs),
+    portfolioUpdateUs: c.micros(m.portfolioUpdateUs),
+    journalUs: c.micros(m.journalUs),
+    cacheHit: m.cacheHit,
+    priceFetchAttempts: m.priceFetchAttempts,
+    priceSource: m.priceSource,
+    landingWaitUs: c.micros(m.landingWaitUs ?? 0),
+  };
+}
+
+function tradeResultIn<F extends LeafForms>(r: TradeResult, c: Leaves<F>) {
   return {
     requestId: r.requestId,
-    trade: {
-      tradeId: t.tradeId,
-      requestId: t.requestId,
-      portfolioId: t.portfolioId,
-      action: ACTION_NUMBER[t.action],
-      status: STATUS_NUMBER[t.status],
-      base: tokenRefToWire(t.base),
-      quote: tokenRefToWire(t.quote),
-      input: tokenRefToWire(t.input),
-      output: tokenRefToWire(t.output),
-      inputAmount: formatAmount(t.inputAmount, t.input.decimals),
-      outputAmount: formatAmount(t.outputAmount, t.output.decimals),
-      expectedPrice: price(t.expectedPrice, 'floor'),
-      executedPrice: price(t.executedPrice, executedPriceRounding(t)),
-      slippageBps: t.slippageBps,
-      mevImpactBps: t.mevImpactBps,
-      priceImpactBps: t.priceImpactBps,
-      networkFeeLamports: u64(t.fees.total),
-      executedAt: timestampForEncoding(t.executedAtMs),
-      priceSource: t.priceSource,
-      mev: {
-        simulated: t.mev.simulated,
-        attackProbability: t.mev.attackProbability,
-        attacked: t.mev.attacked,
-        lossUsd: t.mev.lossUsd,
-        riskLevel: t.mev.riskLevel,
-      },
-      slippageModel: t.slippageModel,
-      seed: u64(t.seed),
-      fees: { baseFeeLamports: u64(t.fees.baseFee), priorityFeeLamports: u64(t.fees.priorityFee), rentLamports: u64(t.fees.rent), signatures: t.fees.signatures },
-      slippageExplanation: t.slippageExplanation,
-      route: t.route.map((h) => ({
-        label: h.label,
-        inputMint: h.inputMint,
-        outputMint: h.outputMint,
-        inAmount: h.inAmount.toString(),
-        outAmount: h.outAmount.toString(),
-        percent: h.percent,
-      })),
-      failureReason: t.failureReason ?? '',
-      sequence: t.sequence,
-      landing:
-        l === undefined
-          ? null
-          : { pricing: PRICING_NUMBER[l.pricing], slots: l.slots, delayMs: l.delayMs, sentAt: timestampForEncoding(l.sentAtMs), pricedAt: timestampForEncoding(l.pricedAtMs) },
-      metadata: t.metadata === undefined ? null : structForEncoding(t.metadata),
-    },
-    portfolioState: {
-      portfolioId: p.portfolioId,
-      balances: p.balances.map((b) => ({
-        token: tokenRefToWire(b.token),
-        amount: formatAmount(b.amount, b.token.decimals),
-        usdValue: b.usdValue,
-        avgCostUsd: b.avgCostUsd,
-      })),
-      totalValueUsd: p.totalValueUsd,
-      realizedPnlUsd: p.realizedPnlUsd,
-      unrealizedPnlUsd: p.unrealizedPnlUsd,
-      tradeCount: p.tradeCount,
-      feesPaidLamports: u64(p.feesPaidLamports),
-      updatedAt: p.updatedAtMs > 0 ? timestampForEncoding(p.updatedAtMs) : null,
-      priceSource: p.priceSource,
-      stateHash: p.stateHash ?? '',
-    },
-    executionMetrics: {
-      totalUs: wholeMicros(m.totalUs),
-      validationUs: wholeMicros(m.validationUs),
-      priceLookupUs: wholeMicros(m.priceLookupUs),
-      slippageUs: wholeMicros(m.slippageUs),
-      mevUs: wholeMicros(m.mevUs),
-      portfolioUpdateUs: wholeMicros(m.portfolioUpdateUs),
-      journalUs: wholeMicros(m.journalUs),
-      cacheHit: m.cacheHit,
-      priceFetchAttempts: m.priceFetchAttempts,
-      priceSource: m.priceSource,
-      landingWaitUs: wholeMicros(m.landingWaitUs ?? 0),
-    },
+    trade: tradeIn(r.trade, c),
+    portfolioState: portfolioIn(r.portfolio, c),
+    executionMetrics: metricsIn(r.metrics, c),
     warnings: [...r.warnings],
   };
 }
+
+// The decoded shape: gRPC methods encoded by proto-loader, the HTTP API's JSON, `pte export`.
+
+export const tradeToWire = (t: Trade): TradeMessage => tradeIn(t, DECODED);
+export const portfolioToWire = (p: PortfolioSummary): PortfolioSummaryMessage => portfolioIn(p, DECODED);
+export const metricsToWire = (m: ExecutionMetrics): ExecutionMetricsMessage => metricsIn(m, DECODED);
+export const tradeResultToWire = (r: TradeResult): TradeResultMessage => tradeResultIn(r, DECODED);
+
+export function tradePageToWire(p: TradePage): ListTradesResponseMessage {
+  return { trades: p.trades.map(tradeToWire), nextPageToken: p.nextPageToken };
+}
+
+// Wire types: the same messages for protobufjs's encode, built in one pass from the domain values.
+
+/**
+ * The ExecuteTrade reply as the handler hands it to grpc-js, whose serializer for this reply
+ * (grpc-server.ts) is protobufjs's encode itself. Encodes to the very bytes proto-loader's serializer
+ * writes for tradeResultToWire (mapping.test.ts); proto-loader's serializer takes it too.
+ */
+export const tradeResultForEncoding = (r: TradeResult): TradeResultMessageInput => tradeResultIn(r, WIRE);
+
+/** A Trade in wire types, for StreamTrades (encoded once per trade by proto-loader's serializer). */
+export const tradeForEncoding = (t: Trade): TradeMessageInput => tradeIn(t, WIRE);
