@@ -7,7 +7,6 @@
  *
  *   npm run bench:profile   (PTE_BENCH_SECONDS default 10, PTE_BENCH_STREAMS default 64,
  *                            PTE_BENCH_LOG_LEVEL default info: logging to /dev/null as in production;
- *                            "silent" profiles the server as `npm run bench` runs it;
  *                            PTE_BENCH_KEEP_PROFILE=1 keeps the .cpuprofile for a closer look;
  *                            PTE_BENCH_TOP: how many functions to list, default 15;
  *                            PTE_BENCH_SERVER_NODE_ARGS: extra node flags for the server, space-separated)
@@ -150,7 +149,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pte-profile-'));
   process.stderr.write(`profile: ${where.description}; ${streams} streams for ${seconds} s; server log level ${logLevel}\n`);
   try {
-    const env = { ...process.env, ...(logLevel === 'silent' ? {} : { PTE_BENCH_LOG_LEVEL: logLevel }) };
+    const env = { ...process.env, PTE_BENCH_LOG_LEVEL: logLevel };
     const nodeArgs = (process.env.PTE_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const server = forkPinned(fileURLToPath(new URL('./server.js', import.meta.url)), [], where.server, env, ['--cpu-prof', '--cpu-prof-dir', dir, ...SERVER_NODE_FLAGS, ...nodeArgs]);
     const port = await reply<number>(server, 'port');

@@ -1,7 +1,7 @@
 /**
- * The benchmark's server process: the real service on embedded defaults, on a free port, logging
- * nothing (or, with PTE_BENCH_LOG_LEVEL, logging at that level to /dev/null, as a production server
- * logs to a pipe). It tells its parent the port over IPC, reports its CPU time when asked ('cpu'),
+ * The benchmark's server process: the real service on embedded defaults, on a free port, logging at
+ * the default level (info; PTE_BENCH_LOG_LEVEL sets another, "silent" none) to /dev/null, as a
+ * production server logs to a pipe. It tells its parent the port over IPC, reports its CPU time when asked ('cpu'),
  * its monotonic clock in µs when asked ('mark': the time base of a --cpu-prof profile) and stops
  * when asked ('stop'). Running it in its own process keeps the load generator's CPU out of the
  * server's measurements.
@@ -18,12 +18,13 @@ const overrides = JSON.parse(process.env.PTE_BENCH_CONFIG ?? '{}') as Record<str
 const dataDir = mkdtempSync(join(tmpdir(), 'pte-bench-'));
 // The dashboard only when the parent names a port for it (`run.ts --dashboard`).
 const httpPort = Number(process.env.PTE_BENCH_HTTP_PORT ?? '0');
-const logLevel = process.env.PTE_BENCH_LOG_LEVEL as LogLevel | undefined;
+// The service's default level, info, into the null device (a production server logs to a pipe).
+const logLevel = (process.env.PTE_BENCH_LOG_LEVEL ?? 'info') as LogLevel;
 // Diagnostics on: the benchmark measures the transport alone with its Noop.
 const server = { ...(overrides.server as Record<string, unknown> | undefined), diagnostics: true };
 const app = await startApp(
   configSchema.parse({ dataDir, ...overrides, server, grpc: { port: 0 }, metrics: { port: 0 }, http: { port: httpPort } }),
-  { logger: logLevel === undefined ? silentLogger() : createLogger({ level: logLevel, destination: openSync('/dev/null', 'w') }) },
+  { logger: logLevel === 'silent' ? silentLogger() : createLogger({ level: logLevel, destination: openSync('/dev/null', 'w') }) },
 );
 process.send?.({ port: app.grpcPort, httpPort: app.httpPort });
 process.on('message', (m) => {
