@@ -43,7 +43,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'PTE_MAX_EVENT_LOOP_DELAY_MS', path: ['server', 'maxEventLoopDelayMs'], kind: 'number', description: 'event-loop delay before trades get RESOURCE_EXHAUSTED (0 = off)' },
   { name: 'PTE_DEFAULT_DEADLINE_MS', path: ['server', 'defaultDeadlineMs'], kind: 'number', description: 'deadline of calls that send none' },
   { name: 'PTE_SHUTDOWN_GRACE_MS', path: ['server', 'shutdownGraceMs'], kind: 'number', description: 'how long in-flight calls may finish on SIGTERM' },
-  { name: 'PTE_WARM_UP_TRADES', path: ['server', 'warmUpTrades'], kind: 'number', description: 'trades run through a scratch copy of the hot path before serving (0 = off)' },
+  { name: 'PTE_WARM_UP_TRADES', path: ['server', 'warmUpTrades'], kind: 'number', description: 'trades run through scratch copies of the hot path before serving (0 = off)' },
   { name: 'PTE_DIAGNOSTICS', path: ['server', 'diagnostics'], kind: 'boolean', description: 'serve the Diagnostics no-op service (true or false)' },
   { name: 'PTE_EXECUTION_PRICING', path: ['execution', 'pricing'], kind: 'string', description: 'immediate or landing (priced when the transaction would land)' },
   { name: 'QDB_CLIENT_CONF', path: ['questdb', 'conf'], kind: 'string', description: 'QuestDB client configuration string' },
