@@ -210,10 +210,10 @@ export const configSchema = z.strictObject({
        */
       diagnostics: z.boolean().default(false),
       /**
-       * Trades run through a scratch copy of the whole hot path (gRPC, executor, journal) before the
-       * service starts serving, so the first burst after a start is answered as fast as later ones.
-       * The scratch server, portfolio and journal are discarded: nothing is booked, reported or
-       * counted. 0 = off.
+       * Trades run through two scratch copies of the whole hot path (gRPC, executor, journal) before
+       * the service starts serving, so the first burst after a start finds the code compiled (it is
+       * still about twice as slow as a warm one: README, Benchmarks). The scratch servers, portfolios
+       * and journals are discarded: nothing is booked, reported or counted. 0 = off.
        */
       warmUpTrades: whole(0, 100_000).default(2_000),
       /** Serve TLS on the gRPC port (PEM files). */
