@@ -5,7 +5,7 @@
  * conversion lives here once for the server, the client and the dashboard.
  */
 import type { ListValueMessage } from './google/protobuf/ListValue.js';
-import type { StructMessage } from './google/protobuf/Struct.js';
+import type { StructMessage, StructMessageInput } from './google/protobuf/Struct.js';
 import type { ValueMessage } from './google/protobuf/Value.js';
 
 /** Deeper nesting is refused: it bounds the recursion a hostile request can cause. */
@@ -19,20 +19,37 @@ export class StructError extends RangeError {
   override readonly name = 'StructError';
 }
 
+/**
+ * How a JSON null is written: the enum's name in the decoded shape (what proto-loader decodes into
+ * and its serializer reads), its number in wire types (what protobufjs encodes without a fromObject
+ * copy first).
+ */
+type NullForm = 'NULL_VALUE' | 0;
+type ValueIn<N extends NullForm> =
+  | { nullValue: N }
+  | { stringValue: string }
+  | { numberValue: number }
+  | { boolValue: boolean }
+  | { listValue: { values: ValueIn<N>[] } }
+  | { structValue: StructIn<N> };
+interface StructIn<N extends NullForm> {
+  fields: Record<string, ValueIn<N>>;
+}
+
 /** A JSON object as a Struct. Keys whose value is `undefined` at run time are dropped, as JSON.stringify does. */
-export function toStruct(obj: Readonly<Record<string, JsonValue>>): StructMessage {
+function structIn<N extends NullForm>(obj: Readonly<Record<string, JsonValue>>, nullValue: N): StructIn<N> {
   return {
     fields: Object.fromEntries(
       Object.entries(obj)
         // Typed callers cannot pass undefined, untyped ones can: treat it as JSON does.
         .filter(([, v]) => (v as JsonValue | undefined) !== undefined)
-        .map(([k, v]) => [k, toValue(v)] as const),
+        .map(([k, v]) => [k, valueIn(v, nullValue)] as const),
     ),
   };
 }
 
-export function toValue(v: JsonValue): ValueMessage {
-  if (v === null) return { nullValue: 'NULL_VALUE' };
+function valueIn<N extends NullForm>(v: JsonValue, nullValue: N): ValueIn<N> {
+  if (v === null) return { nullValue };
   switch (typeof v) {
     case 'string':
       return { stringValue: v };
@@ -41,9 +58,24 @@ export function toValue(v: JsonValue): ValueMessage {
     case 'boolean':
       return { boolValue: v };
     default:
-      if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-      return { structValue: toStruct(v) };
+      if (Array.isArray(v)) return { listValue: { values: v.map((x) => valueIn(x, nullValue)) } };
+      return { structValue: structIn(v, nullValue) };
   }
+}
+
+/** A JSON object as a Struct in the decoded shape. */
+export function toStruct(obj: Readonly<Record<string, JsonValue>>): StructMessage {
+  return structIn(obj, 'NULL_VALUE');
+}
+
+/** A JSON value as a Value in the decoded shape. */
+export function toValue(v: JsonValue): ValueMessage {
+  return valueIn(v, 'NULL_VALUE');
+}
+
+/** A JSON object as a Struct in wire types (the same message, NULL_VALUE as its number). */
+export function toStructForEncoding(obj: Readonly<Record<string, JsonValue>>): StructMessageInput {
+  return structIn(obj, 0);
 }
 
 /**

@@ -19,7 +19,6 @@ import type {
   ExecutionPricingMessageInput,
   ListTradesResponseMessage,
   MevProtectionMessage,
-  NullValueMessageInput,
   PortfolioSummaryMessage,
   StructMessage,
   StructMessageInput,
@@ -35,9 +34,8 @@ import type {
   TradeResultMessageInput,
   TradeStatusMessage,
   TradeStatusMessageInput,
-  ValueMessageInput,
 } from '../contract/index.js';
-import { StructError, fromStruct, toStruct } from '../contract/index.js';
+import { StructError, fromStruct, toStruct, toStructForEncoding } from '../contract/index.js';
 
 /** Fraction digits of reported prices: enough for any pair of tokens with up to 9 decimals. */
 export const PRICE_PLACES = 18;
@@ -227,7 +225,6 @@ const DECODED: Leaves<{
 const ACTION_NUMBER: Readonly<Record<TradeAction, Extract<TradeActionMessageInput, number>>> = { BUY: 1, SELL: 2, SWAP: 3 };
 const STATUS_NUMBER: Readonly<Record<TradeStatus, Extract<TradeStatusMessageInput, number>>> = { FILLED: 1, FAILED_SLIPPAGE: 2, FAILED_MEV: 3 };
 const PRICING_NUMBER: Readonly<Record<ExecutionPricing, Extract<ExecutionPricingMessageInput, number>>> = { IMMEDIATE: 1, LANDING: 2 };
-const NULL_VALUE: Extract<NullValueMessageInput, number> = 0;
 
 /** The largest integer a double holds exactly. */
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -246,35 +243,6 @@ function timestampForEncoding(ms: number): TimestampMessageInput {
   return { seconds, nanos: (whole - seconds * 1000) * 1_000_000 };
 }
 
-/**
- * toStruct in wire types: NULL_VALUE as its number. Built as toStruct builds it (keys whose value is
- * `undefined` dropped; Object.fromEntries, so a "__proto__" key stays an entry), so the bytes are the same.
- */
-function structForEncoding(obj: Readonly<Record<string, JsonValue>>): StructMessageInput {
-  return {
-    fields: Object.fromEntries(
-      Object.entries(obj)
-        .filter(([, v]) => (v as JsonValue | undefined) !== undefined)
-        .map(([k, v]) => [k, valueForEncoding(v)] as const),
-    ),
-  };
-}
-
-function valueForEncoding(v: JsonValue): ValueMessageInput {
-  if (v === null) return { nullValue: NULL_VALUE };
-  switch (typeof v) {
-    case 'string':
-      return { stringValue: v };
-    case 'number':
-      return { numberValue: v };
-    case 'boolean':
-      return { boolValue: v };
-    default:
-      if (Array.isArray(v)) return { listValue: { values: v.map(valueForEncoding) } };
-      return { structValue: structForEncoding(v) };
-  }
-}
-
 const WIRE: Leaves<{
   u64: number | Long;
   timestamp: TimestampMessageInput;
@@ -288,7 +256,7 @@ const WIRE: Leaves<{
   count: (n) => n,
   micros: wholeMicros,
   timestamp: timestampForEncoding,
-  struct: structForEncoding,
+  struct: toStructForEncoding,
   action: (a) => ACTION_NUMBER[a],
   status: (s) => STATUS_NUMBER[s],
   pricing: (p) => PRICING_NUMBER[p],
