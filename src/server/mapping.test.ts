@@ -5,7 +5,7 @@ import { isExecutorError } from '../domain/errors.js';
 import { contractRoot, serviceDefinition } from '../contract/index.js';
 import type { JsonValue } from '../domain/request.js';
 import type { Trade } from '../domain/trade.js';
-import type { TradeResult } from '../executor/types.js';
+import type { PortfolioSummary, TradeResult } from '../executor/types.js';
 import {
   executedPriceRounding,
   portfolioToWire,
@@ -18,6 +18,20 @@ import {
   type DecodedTradeRequest,
 } from './mapping.js';
 import { SOL, USDC, sampleTrade } from '../../test/fakes/fake-executor.js';
+
+/** A portfolio of 1.5 SOL worth $225, 7 trades, 2^60 lamports of fees: both sides of 2^53 in one summary. */
+const samplePortfolio = (over: Partial<PortfolioSummary> = {}): PortfolioSummary => ({
+  portfolioId: 'default',
+  balances: [{ token: SOL, amount: 1_500_000_000n as never, usdValue: '225', avgCostUsd: '150' }],
+  totalValueUsd: '225',
+  realizedPnlUsd: '0',
+  unrealizedPnlUsd: '0',
+  tradeCount: 7,
+  feesPaidLamports: 1n << 60n,
+  updatedAtMs: 0,
+  priceSource: 'sim',
+  ...over,
+});
 
 const wireRequest = (over: Partial<DecodedTradeRequest> = {}): DecodedTradeRequest => ({
   requestId: 'r',
@@ -119,18 +133,7 @@ describe('tradeResultForEncoding', () => {
     return {
       requestId: trade.requestId,
       trade: { ...trade, fees: { ...trade.fees, priorityFee: fee as never, total: (trade.fees.baseFee + fee) as never } },
-      portfolio: {
-        portfolioId: 'default',
-        balances: [{ token: SOL, amount: 1_500_000_000n as never, usdValue: '225', avgCostUsd: '150' }],
-        totalValueUsd: '225',
-        realizedPnlUsd: '0',
-        unrealizedPnlUsd: '0',
-        tradeCount: 7,
-        feesPaidLamports: 1n << 60n,
-        updatedAtMs,
-        priceSource: 'sim',
-        stateHash: 'ab'.repeat(32),
-      },
+      portfolio: samplePortfolio({ updatedAtMs, stateHash: 'ab'.repeat(32) }),
       metrics: { totalUs: 812.6, validationUs: 0, priceLookupUs: -1, slippageUs: Number.NaN, mevUs: 3.2, portfolioUpdateUs: 9, journalUs: 400.5, cacheHit: true, priceFetchAttempts: 1, priceSource: 'sim' },
       warnings: ['w1', 'w2'],
     };
@@ -211,18 +214,7 @@ describe('the decoded shape (tradeResultToWire, portfolioToWire)', () => {
         landing: { pricing: 'LANDING', slots: 3, delayMs: 1_200, sentAtMs: 1_700_000_000_001, pricedAtMs: 1_700_000_001_201 },
         metadata: { strategy: 'momentum', none: null, tags: [1, 'a'] },
       }),
-      portfolio: {
-        portfolioId: 'default',
-        balances: [{ token: SOL, amount: 1_500_000_000n as never, usdValue: '225', avgCostUsd: '150' }],
-        totalValueUsd: '225',
-        realizedPnlUsd: '0',
-        unrealizedPnlUsd: '0',
-        tradeCount: 7,
-        feesPaidLamports: 1n << 60n,
-        updatedAtMs: 1_700_000_000_123,
-        priceSource: 'sim',
-        stateHash: 'ab',
-      },
+      portfolio: samplePortfolio({ updatedAtMs: 1_700_000_000_123, stateHash: 'ab' }),
       metrics: { totalUs: 812.6, validationUs: 0, priceLookupUs: -1, slippageUs: Number.NaN, mevUs: 3.2, portfolioUpdateUs: 9, journalUs: 400.5, cacheHit: true, priceFetchAttempts: 1, priceSource: 'sim' },
       warnings: ['w1'],
     };
