@@ -200,10 +200,11 @@ export async function executeTrade(ctx: TradeRunContext, asked: TradeRequest, fi
       rlog.error({ err }, 'trade recorder failed; the trade is booked');
     }
   }
-  // The reply's valuation, of the state this trade left; the trade's mark reuses its prices.
+  // The reply's valuation, of the state this trade left, at the trade's own prices when they cover
+  // every held token, else after one lookup of them all; the trade's mark reuses those prices.
   const valued = states[states.length - 1];
   if (!valued) throw new ExecutorError('INTERNAL', `trade ${trade.tradeId} was booked without a state`);
-  const { summary: portfolio, prices: valuedAt } = ctx.valuation.valueAt(valued, fetch.prices) ?? (await ctx.valuation.value(valued, fetch.prices));
+  const { summary: portfolio, prices: valuedAt } = ctx.valuation.valueAt(valued, fetch.prices) ?? (await ctx.valuation.value(valued));
   ctx.marks.take(valued, valuedAt, now());
   const totalUs = elapsedUs(t0, process.hrtime.bigint());
   // The trade's own warnings, shared with the reply unless this trade adds one.

@@ -107,13 +107,17 @@ export function createValuation(tokens: TokenRegistry, prices: PriceProvider): V
   const summaryOf = (state: PortfolioState, map: ReadonlyMap<Mint, UsdPrice>): PortfolioSummary =>
     summarize(state, tokens, map, prices.sourceName, portfolioStateHash(state));
 
+  const valueAt = (state: PortfolioState, known: ReadonlyMap<Mint, UsdPrice>): Valued | undefined =>
+    pricesCover(state, known) ? { summary: summaryOf(state, known), prices: known } : undefined;
+
   return {
     usdPrices,
     startingBalances,
     startPrices: (balances) => startPrices.get(balances) ?? NO_PRICES,
-    valueAt: (state, known) => (pricesCover(state, known) ? { summary: summaryOf(state, known), prices: known } : undefined),
+    valueAt,
     async value(state, known) {
-      if (known !== undefined && pricesCover(state, known)) return { summary: summaryOf(state, known), prices: known };
+      const at = known === undefined ? undefined : valueAt(state, known);
+      if (at) return at;
       const held = heldMints(state);
       const map = held.length > 0 ? (await usdPrices(held)).map : NO_PRICES;
       return { summary: summaryOf(state, map), prices: map };
